@@ -1,0 +1,1 @@
+"""Playback and offline rendering through FluidSynth: SoundFonts, the synthesizer, the player engine."""
