@@ -6,7 +6,7 @@ PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 SYSDEPS := packaging/system-deps.sh
 
-.PHONY: run test lint system-deps install package clean
+.PHONY: run test lint system-deps install package clean train-default
 
 run: install
 	$(VENV)/bin/composer
@@ -36,3 +36,7 @@ package: install
 
 clean:
 	rm -rf build dist *.egg-info
+
+# Reproduce the shipped default model (about 90 minutes on 2 CPU cores; resumes after an interruption).
+train-default: install
+	$(VENV)/bin/composer train --preset default --out runs/default $$(test -f runs/default/checkpoint.pt && echo --resume) --quiet

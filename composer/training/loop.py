@@ -1,0 +1,286 @@
+"""The training loop as a generator of small event records: steps, evaluations, checkpoints, the end."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from composer.errors import TrainingError
+from composer.training.batches import epoch_batches, make_batch
+from composer.training.checkpoint import Progress, load_checkpoint, progress_of, save_checkpoint
+from composer.training.config import ModelConfig, TrainConfig
+from composer.training.corpus import Corpus
+from composer.training.distributed import Distributed
+from composer.training.lstm import CharLSTM, detach_state
+
+
+@dataclass(frozen=True)
+class TrainStep:
+    """One optimizer step."""
+
+    step: int
+    epoch: int
+    loss: float
+    accuracy: float
+    learning_rate: float
+    chars_per_second: float
+    elapsed: float
+    progress: float
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Validation loss in nats per body character, and accuracy, after `step`."""
+
+    step: int
+    nats_per_char: float
+    accuracy: float
+    best: bool
+    elapsed: float
+
+
+@dataclass(frozen=True)
+class CheckpointSaved:
+    step: int
+    path: str
+
+
+@dataclass(frozen=True)
+class TrainingFinished:
+    step: int
+    reason: str
+    best_nats_per_char: float
+    elapsed: float
+
+
+TrainEvent = TrainStep | Evaluation | CheckpointSaved | TrainingFinished
+
+
+def learning_rate(config: TrainConfig, step: int, progress: float) -> float:
+    """Linear warm-up, then cosine decay to `min_lr_fraction` of the peak as `progress` goes 0 → 1."""
+    if step < config.warmup_steps:
+        return config.learning_rate * (step + 1) / config.warmup_steps
+    floor = config.min_lr_fraction
+    return config.learning_rate * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0))))
+
+
+def run_progress(config: TrainConfig, step: int, elapsed: float) -> float:
+    """How far through its budget (steps or minutes, whichever is nearer its end) the run is."""
+    parts = []
+    if config.max_steps:
+        parts.append(step / config.max_steps)
+    if config.minutes:
+        parts.append(elapsed / (config.minutes * 60))
+    return max(parts) if parts else 0.0
+
+
+@torch.no_grad()
+def evaluate(model: CharLSTM, texts: list[str], batch_size: int = 32) -> tuple[float, float]:
+    """(nats per body character, body accuracy) of `model` on whole tunes, each from a zero state."""
+    was_training = model.training
+    model.eval()
+    total_loss = 0.0
+    total_correct = 0
+    total_chars = 0
+    ordered = sorted(texts, key=len)
+    for start in range(0, len(ordered), batch_size):
+        batch = make_batch(ordered[start:start + batch_size])
+        logits, _ = model(batch.inputs)
+        losses = nn.functional.cross_entropy(logits.transpose(1, 2), batch.targets, reduction="none")
+        body = batch.body & batch.mask
+        total_loss += float(losses[body].sum())
+        total_correct += int((logits.argmax(-1) == batch.targets)[body].sum())
+        total_chars += int(body.sum())
+    model.train(was_training)
+    return total_loss / max(total_chars, 1), total_correct / max(total_chars, 1)
+
+
+def transposer(semitones: tuple[int, ...]):
+    """A batch transform that moves each tune by a random choice of 0 and `semitones`."""
+    if not semitones:
+        return None
+    from composer.abc.transpose import transpose_tune
+
+    choices = (0, *semitones)
+
+    def transform(text: str, rng: random.Random) -> str:
+        shift = rng.choice(choices)
+        if shift == 0:
+            return text
+        try:
+            return transpose_tune(text, shift)
+        except Exception:  # a tune the transposer cannot move stays as it is
+            return text
+
+    return transform
+
+
+class Trainer:
+    """Trains a CharLSTM on a corpus into `out_dir` (log.jsonl, checkpoint.pt, best.pt); resumable."""
+
+    def __init__(self, model_config: ModelConfig, train_config: TrainConfig, corpus: Corpus, out_dir: Path,
+                 *, resume: bool = False, initial_state: dict | None = None, extra: dict | None = None) -> None:
+        self.model_config = model_config
+        self.config = train_config
+        self.corpus = corpus
+        self.out_dir = Path(out_dir)
+        self.extra = dict(extra or {})
+        self.extra.setdefault("corpus", corpus.describe())
+        self.dist = Distributed.from_environment()
+        threads = train_config.threads or max(1, (os.cpu_count() or 1) // self.dist.world_size)
+        torch.set_num_threads(threads)
+        torch.manual_seed(train_config.seed)
+        self.model = CharLSTM(model_config)
+        if initial_state is not None:
+            self.model.load_state_dict(initial_state)
+        self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=train_config.learning_rate,
+                                           weight_decay=train_config.weight_decay)
+        self.progress = Progress()
+        checkpoint = self.out_dir / "checkpoint.pt"
+        if resume:
+            if not checkpoint.is_file():
+                raise TrainingError("nothing to resume: no checkpoint.pt", path=str(self.out_dir))
+            payload = load_checkpoint(checkpoint)
+            if ModelConfig.from_dict(payload["model_config"]) != model_config:
+                raise TrainingError("the checkpoint's model shape differs from this run's", path=str(checkpoint))
+            self.model.load_state_dict(payload["model"])
+            if "optimizer" in payload:
+                self.optimizer.load_state_dict(payload["optimizer"])
+            self.progress = progress_of(payload)
+        self.model = self.dist.wrap(self.model)
+
+    @property
+    def core_model(self) -> CharLSTM:
+        return self.dist.unwrap(self.model)
+
+    def _log(self, event: TrainEvent) -> None:
+        if not self.dist.is_main:
+            return
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.out_dir / "log.jsonl", "a") as fh:
+            fh.write(json.dumps({"event": type(event).__name__, **asdict(event)}) + "\n")
+
+    def _save(self, name: str, extra_progress: Progress) -> CheckpointSaved | None:
+        if not self.dist.is_main:
+            return None
+        path = self.out_dir / name
+        save_checkpoint(path, self.core_model, self.config, extra_progress,
+                        self.optimizer if name == "checkpoint.pt" else None, self.extra)
+        return CheckpointSaved(extra_progress.step, str(path))
+
+    def run(self, cancel: threading.Event | None = None) -> Iterator[TrainEvent]:
+        """Train until the budget is spent, validation stops improving, or `cancel` is set."""
+        cfg = self.config
+        p = self.progress
+        train_texts = [t.text for t in self.corpus.train]
+        valid_texts = [t.text for t in self.corpus.validation]
+        transform = transposer(cfg.augment_semitones)
+        started = time.monotonic() - p.elapsed
+        window_chars, window_start = 0, time.monotonic()
+        last_checkpoint_step = p.step
+        reason = "budget spent"
+        self.model.train()
+        while True:
+            batches = epoch_batches(train_texts, cfg.batch_size, cfg.seed + p.epoch, transform, p.batch_in_epoch)
+            for number, batch in enumerate(batches, start=p.batch_in_epoch):
+                state = None
+                for inputs, targets, mask, _body in self.dist.rows_of(batch).chunks(cfg.seq_len):
+                    elapsed = time.monotonic() - started
+                    lr = learning_rate(cfg, p.step, run_progress(cfg, p.step, elapsed))
+                    for group in self.optimizer.param_groups:
+                        group["lr"] = lr
+                    logits, state = self.model(inputs, state)
+                    state = detach_state(state)
+                    losses = nn.functional.cross_entropy(logits.transpose(1, 2), targets, reduction="none")
+                    chars = int(mask.sum())
+                    loss = losses[mask].sum() / max(chars, 1)
+                    self.optimizer.zero_grad(set_to_none=True)
+                    loss.backward()
+                    nn.utils.clip_grad_norm_(self.model.parameters(), cfg.clip)
+                    self.optimizer.step()
+                    accuracy = float((logits.argmax(-1) == targets)[mask].sum()) / max(chars, 1)
+                    window_chars += chars * self.dist.world_size
+                    now = time.monotonic()
+                    rate = window_chars / max(now - window_start, 1e-9)
+                    if now - window_start > 20:
+                        window_chars, window_start = 0, now
+                    p = Progress(p.step + 1, p.epoch, number, now - started, p.chars_seen + chars * self.dist.world_size,
+                                 p.best_nats, p.best_step, p.evaluations_since_best)
+                    event = TrainStep(p.step, p.epoch, float(loss.detach()), accuracy, lr, rate, p.elapsed,
+                                      run_progress(cfg, p.step, p.elapsed))
+                    self._log(event)
+                    yield event
+                    if p.step % cfg.eval_every == 0:
+                        nats, acc = evaluate(self.core_model, valid_texts)
+                        self.model.train()
+                        best = nats < p.best_nats
+                        p = Progress(p.step, p.epoch, number, p.elapsed, p.chars_seen,
+                                     nats if best else p.best_nats, p.step if best else p.best_step,
+                                     0 if best else p.evaluations_since_best + 1)
+                        evaluation = Evaluation(p.step, nats, acc, best, p.elapsed)
+                        self._log(evaluation)
+                        yield evaluation
+                        if best:
+                            self._save("best.pt", p)
+                # A batch boundary: the place where checkpoints and stops happen.
+                p = Progress(p.step, p.epoch, number + 1, time.monotonic() - started, p.chars_seen, p.best_nats,
+                             p.best_step, p.evaluations_since_best)
+                self.progress = p
+                stop = self._stop_reason(cancel)
+                if p.step - last_checkpoint_step >= cfg.checkpoint_every or stop:
+                    saved = self._save("checkpoint.pt", p)
+                    last_checkpoint_step = p.step
+                    if saved:
+                        self._log(saved)
+                        yield saved
+                if stop:
+                    reason = stop
+                    break
+            else:
+                p = Progress(p.step, p.epoch + 1, 0, p.elapsed, p.chars_seen, p.best_nats, p.best_step,
+                             p.evaluations_since_best)
+                self.progress = p
+                continue
+            break
+        yield from self._finish(reason)
+
+    def _stop_reason(self, cancel: threading.Event | None) -> str | None:
+        p, cfg = self.progress, self.config
+        reason = None
+        if cancel is not None and cancel.is_set():
+            reason = "cancelled"
+        elif cfg.max_steps and p.step >= cfg.max_steps:
+            reason = "step budget spent"
+        elif cfg.minutes and p.elapsed >= cfg.minutes * 60:
+            reason = "time budget spent"
+        elif p.evaluations_since_best >= cfg.patience:
+            reason = "validation loss stopped improving"
+        return self.dist.agree(reason)
+
+    def _finish(self, reason: str) -> Iterator[TrainEvent]:
+        p = self.progress
+        valid_texts = [t.text for t in self.corpus.validation]
+        if p.step != p.best_step and reason != "cancelled":
+            nats, acc = evaluate(self.core_model, valid_texts)
+            best = nats < p.best_nats
+            if best:
+                p = Progress(p.step, p.epoch, p.batch_in_epoch, p.elapsed, p.chars_seen, nats, p.step, 0)
+                self.progress = p
+                self._save("best.pt", p)
+                self._save("checkpoint.pt", p)
+            evaluation = Evaluation(p.step, nats, acc, best, p.elapsed)
+            self._log(evaluation)
+            yield evaluation
+        done = TrainingFinished(p.step, reason, p.best_nats, p.elapsed)
+        self._log(done)
+        yield done

@@ -1,0 +1,54 @@
+"""Shared fixtures: a tiny model trained for seconds on real tunes, exported through the ONNX contract."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def nottingham_folder() -> Path:
+    from composer.training.corpus import shared_data_folder
+
+    return shared_data_folder() / "nottingham"
+
+
+@pytest.fixture(scope="session")
+def tiny_corpus():
+    """Nottingham's jigs and reels A–C as a small, real training corpus."""
+    pytest.importorskip("torch")
+    from composer.training.corpus import build_corpus, shared_data_folder
+
+    folder = shared_data_folder() / "nottingham"
+    return build_corpus([str(folder / "jigs.abc"), str(folder / "reelsa-c.abc")], 0.1)
+
+
+@pytest.fixture(scope="session")
+def tiny_trained(tmp_path_factory, tiny_corpus):
+    """(run folder, trained CharLSTM) after ~80 steps of the `tiny` preset."""
+    from composer.training.config import load_preset
+    from composer.training.loop import Trainer
+
+    preset = load_preset("tiny")
+    out = tmp_path_factory.mktemp("tiny-run")
+    trainer = Trainer(preset.model, preset.train.with_budget(max_steps=80), tiny_corpus, out)
+    for _ in trainer.run():
+        pass
+    return out, trainer.core_model.eval()
+
+
+@pytest.fixture(scope="session")
+def tiny_onnx_model(tiny_trained) -> Path:
+    """A Path to a small ONNX model (Emb16 + LSTM48) trained for seconds on Nottingham, following the contract."""
+    from composer.training.export import export_onnx, make_card
+
+    out, model = tiny_trained
+    card = make_card(model, "tiny", training_data=["nottingham jigs", "nottingham reels a-c"], steps=80,
+                     validation_nats_per_char=None)
+    return export_onnx(model, out / "tiny.onnx", card)
