@@ -1,0 +1,519 @@
+"""Check ABC tunes and report problems as diagnostics with a line, a column and a severity.
+
+The checker reads the tokens of each tune and reports: a missing or misplaced K:, unknown fields, bars whose
+length disagrees with M: and L:, unbalanced chord / slur / quote / decoration / grace brackets, unterminated
+repeats, chord symbols that players reject, and characters that mean nothing in ABC. It never raises.
+
+Bar lengths are counted the way Debian's abc2midi plays a tune: tuplets, broken rhythm, chords and inline
+M:/L: changes change the count and grace notes take no time; repeats are followed, so a pickup bar, a short
+bar before a repeat sign that the pickup completes, and 1st/2nd endings are judged as the player hears them;
+a short bar before `||`, `|]`, `:|` or `::` is allowed (it ends a section and may complete the next one).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from composer.abc.keys import bar_length, is_compound, parse_key
+from composer.abc.tokens import (
+    Bar, Broken, ChordEnd, Decoration, Field, Kind, Note, Quoted, Rest, Token, Tuplet, Variant, tokenize_tune,
+)
+from composer.abc.tunebook import KNOWN_FIELDS, Tune, Tunebook, read_string
+
+__all__ = ["Diagnostic", "check_text", "check_tune", "check_tunebook", "CHORD_TYPES"]
+
+ERROR = "error"
+WARNING = "warning"
+
+#: Chord types Debian's abc2midi 4.84 accepts after the root (measured with abc2midi itself, see tests).
+CHORD_TYPES = frozenset({
+    "", "m", "7", "m7", "maj7", "M7", "6", "m6", "aug", "+", "aug7", "dim", "dim7", "9", "m9", "maj9", "M9",
+    "11", "dim9", "sus", "sus4", "sus9", "sus2", "7sus4", "7sus9", "5", "m7b5", "b5",
+})
+_CHORD_SYMBOL = re.compile(r"^([A-Ga-g])([#b]?)([^/]*)(?:/([A-Ga-g][#b]?))?$")
+# Fields allowed in a tune body (as lines or inline), ABC 2.1 section 3.
+_BODY_FIELDS = frozenset("IKLMmNPQRrsTUVWw+")
+_METER = re.compile(r"^\s*(none|C\|?|\(?[\d+ ]+\)?\s*/\s*\d+)\s*$")
+_UNIT = re.compile(r"^\s*\d+\s*/\s*\d+\s*$|^\s*1\s*$")
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One problem found in ABC text, at a 1-based line and column."""
+
+    severity: str          # "error" or "warning"
+    message: str
+    line: int              # 1-based line in the checked text/file
+    column: int            # 1-based column
+    tune: int | None = None  # the tune's X: number
+    path: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.path or '<text>'}:{self.line}:{self.column}: {self.severity}: {self.message}"
+
+
+def check_text(text: str, path: str | None = None) -> list[Diagnostic]:
+    """Diagnostics for every tune of ABC `text` (a whole tunebook); `path` is only used in the results."""
+    try:
+        book = read_string(text)
+    except Exception as exc:  # noqa: BLE001 - the checker reports, it never raises
+        return [Diagnostic(ERROR, f"cannot read the text as ABC: {exc}", 1, 1, None, path)]
+    book = Tunebook(tuple(_with_path(t, path) for t in book.tunes), book.file_header, path, book.text)
+    if not book.tunes:
+        if text.strip():
+            return [Diagnostic(ERROR, "no tune found: a tune starts with an X: line or a header ending in K:",
+                               1, 1, None, path)]
+        return [Diagnostic(WARNING, "the text is empty: no tune found", 1, 1, None, path)]
+    return check_tunebook(book)
+
+
+def _with_path(tune: Tune, path: str | None) -> Tune:
+    if tune.path == path:
+        return tune
+    return Tune(tune.reference, tune.header, tune.body, tune.line, tune.end_line, path, tune.index,
+                tune.file_header, tune.source_lines)
+
+
+def check_tunebook(book: Tunebook) -> list[Diagnostic]:
+    """Diagnostics of every tune of `book`, in order."""
+    out: list[Diagnostic] = []
+    for tune in book.tunes:
+        out.extend(check_tune(tune))
+    return out
+
+
+def check_tune(tune: Tune) -> list[Diagnostic]:
+    """Diagnostics of one tune, sorted by place."""
+    try:
+        found = _TuneChecker(tune).run()
+    except Exception as exc:  # noqa: BLE001 - a safety net; tests assert it is never reached
+        found = [Diagnostic(ERROR, f"internal checker error: {type(exc).__name__}: {exc}", tune.line, 1,
+                            tune.reference, tune.path)]
+    return sorted(found, key=lambda d: (d.line, d.column))
+
+
+def _is_chord_symbol_known(content: str) -> bool:
+    m = _CHORD_SYMBOL.match(content)
+    return bool(m) and m.group(3) in CHORD_TYPES
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Bar lengths: a list of timing events per voice, then a walk through them that follows repeats as
+# abc2midi's player does.
+
+_SINGLE, _DOUBLE, _BAR_REP, _REP_BAR, _DOUBLE_REP = "single", "double", "bar_rep", "rep_bar", "double_rep"
+
+
+def _bar_kind(text: str) -> list[str]:
+    """The playing role(s) of a bar line: `:||:` is an end of repeat followed by a start of repeat."""
+    body = text.replace(":", "")
+    starts, ends = text.startswith(":"), text.endswith(":")
+    if starts and ends:
+        return [_REP_BAR, _BAR_REP] if body.count("|") >= 2 else [_DOUBLE_REP]
+    if ends:
+        return [_BAR_REP]
+    if starts:
+        return [_REP_BAR]
+    if body in ("|", ".|"):
+        return [_SINGLE]
+    return [_DOUBLE]
+
+
+@dataclass
+class _Voice:
+    """Timing events of one voice: ("units", Fraction) | ("bar", kind, Bar) | ("variant", numbers, token)
+    | ("meter", Fraction | None)."""
+
+    events: list[tuple] = field(default_factory=list)
+
+
+def _walk_bars(events: list[tuple], meter: Fraction | None) -> list[tuple[Bar, Fraction, Fraction]]:
+    """Bars whose length is wrong as abc2midi plays them: (bar token, length found, expected length)."""
+    flagged: dict[tuple[int, int], tuple[Bar, Fraction, Fraction]] = {}
+    barsize = meter
+    count = Fraction(0)
+    barno = 0
+    pass_no = 1
+    maxpass = 2
+    expect_repeat = False
+    state = (-1, 0)  # index of the event a repeat returns to (-1: before the start), bar number there
+    n = len(events)
+    j = 0
+    steps = 0
+    limit = 8 * n + 100
+
+    def checkbar(bar: Bar | None) -> None:
+        nonlocal count, barno
+        if barsize is not None and count != barsize and count != 0 and (pass_no == 2 or barno != 0) \
+                and bar is not None:
+            flagged.setdefault((bar.line, bar.column), (bar, count, barsize))
+        if count > 0:
+            barno += 1
+        count = Fraction(0)
+
+    def softcheckbar(bar: Bar | None) -> None:
+        if barsize is not None and (count >= barsize or barno <= 0):
+            checkbar(bar)
+
+    while j < n and steps < limit:
+        steps += 1
+        event = events[j]
+        tag = event[0]
+        if tag == "units":
+            count += event[1]
+        elif tag == "meter":
+            barsize = event[1]
+        elif tag == "bar":
+            kind, bar = event[1], event[2]
+            if kind == _SINGLE:
+                checkbar(bar)
+            elif kind == _DOUBLE:
+                softcheckbar(bar)
+            elif kind == _BAR_REP:
+                softcheckbar(bar)
+                state = (j, barno)
+                expect_repeat = True
+                pass_no = 1
+                maxpass = 2
+            elif kind == _REP_BAR:
+                softcheckbar(bar)
+                if pass_no == 1 or pass_no < maxpass:
+                    pass_no += 1
+                    j, barno = state
+                    expect_repeat = False
+            elif kind == _DOUBLE_REP:
+                softcheckbar(bar)
+                if pass_no > 1:
+                    expect_repeat = True
+                    state = (j, barno)
+                    pass_no = 1
+                    maxpass = 2
+                else:
+                    pass_no += 1
+                    j, barno = state
+        elif tag == "variant":
+            numbers = event[1]
+            passnum = pass_no if (expect_repeat or pass_no > 1) else 1
+            if passnum not in numbers:
+                j += 1
+                while j < n and not (events[j][0] == "variant" or events[j][0] == "bar"
+                                     and events[j][1] != _SINGLE):
+                    j += 1
+                barno += 1
+            elif maxpass < 4:
+                maxpass = pass_no + 1
+        j += 1
+    return list(flagged.values())
+
+
+# ---------------------------------------------------------------------------------------------------------
+
+
+class _TuneChecker:
+    """Walks one tune's header and tokens once, collecting diagnostics and timing events."""
+
+    def __init__(self, tune: Tune) -> None:
+        self.tune = tune
+        self.found: list[Diagnostic] = []
+        self.meter_text = tune.meter
+        self.meter = bar_length(tune.meter) if tune.meter and tune.meter.strip().lower() != "none" else None
+        self.unit = self._unit_of(tune.unit, tune.meter)
+        self.voices: dict[str, _Voice] = {}
+        self.voice = self._voice("1")
+        self.voice_meter: dict[str, Fraction | None] = {"1": self.meter}
+
+    # -- reporting ---------------------------------------------------------------------------------------
+    def report(self, severity: str, message: str, line: int, column: int) -> None:
+        self.found.append(Diagnostic(severity, message, line, column, self.tune.reference, self.tune.path))
+
+    def _voice(self, name: str) -> _Voice:
+        if name not in self.voices:
+            self.voices[name] = _Voice()
+        return self.voices[name]
+
+    @staticmethod
+    def _unit_of(unit: str | None, meter: str | None) -> Fraction:
+        if unit:
+            m = re.match(r"^\s*(\d+)\s*(?:/\s*(\d+))?", unit)
+            if m and int(m.group(1)) > 0 and (m.group(2) is None or int(m.group(2)) > 0):
+                return Fraction(int(m.group(1)), int(m.group(2) or 1))
+        value = bar_length(meter)
+        return Fraction(1, 16) if value is not None and value < Fraction(3, 4) else Fraction(1, 8)
+
+    # -- the whole tune ----------------------------------------------------------------------------------
+    def run(self) -> list[Diagnostic]:
+        self.check_header()
+        self.check_body()
+        for name, voice in self.voices.items():
+            for bar, found, expected in _walk_bars(voice.events, self.voice_meter.get(name, self.meter)):
+                self.report(WARNING, f"bar has {_fmt(found)} of a whole note where M: asks for "
+                            f"{_fmt(expected)}", bar.line, bar.column)
+        return self.found
+
+    def check_header(self) -> None:
+        tune = self.tune
+        header = tune.header
+        if not header or header[0].name != "X":
+            where = header[0].line if header else tune.line
+            self.report(WARNING, "the tune does not start with an X: field", where, 1)
+        for f in header:
+            if f.name not in KNOWN_FIELDS:
+                self.report(WARNING, f"unknown header field {f.name}:", f.line, f.column)
+            elif f.name == "X" and f is not header[0]:
+                self.report(WARNING, "X: must be the first field of a tune", f.line, f.column)
+            elif f.name == "K":
+                self.check_key(f.value, f.line, f.column + 2)
+            elif f.name == "M":
+                self.check_meter(f.value, f.line, f.column + 2)
+            elif f.name == "L" and not _UNIT.match(f.value.split("%", 1)[0]):
+                self.report(WARNING, f"L: {f.value!r} is not a unit length like 1/8", f.line, f.column + 2)
+        if not tune.has_key:
+            later = next((b for b in tune.body if b.text.startswith("K:")), None)
+            if tune.body:
+                first = tune.body[0]
+                self.report(ERROR, "music before the K: field: the header must end with K:", first.line, 1)
+            if later is not None:
+                self.report(ERROR, "misplaced K: field: K: must be the last field of the header", later.line, 1)
+            elif not tune.body:
+                self.report(ERROR, "missing K: field: a tune header must end with K:", tune.line, 1)
+
+    def check_key(self, value: str, line: int, column: int) -> None:
+        text = value.split("%", 1)[0].strip()
+        if text in ("HP", "Hp"):
+            return
+        if parse_key(text) is None:
+            self.report(WARNING, f"unknown key {text!r}", line, column)
+
+    def check_meter(self, value: str, line: int, column: int) -> None:
+        text = value.split("%", 1)[0].strip()
+        if text and not _METER.match(text):
+            self.report(WARNING, f"M: {text!r} is not a meter like 6/8, C or none", line, column)
+
+    # -- the body ----------------------------------------------------------------------------------------
+    def check_body(self) -> None:
+        tune = self.tune
+        in_chord: Token | None = None
+        chord_length: Fraction | None = None
+        in_grace: Token | None = None
+        slurs: list[Token] = []
+        open_repeat: Bar | None = None
+        tuplet_left = 0
+        tuplet_factor = Fraction(1)
+        last_element: tuple[int, Fraction] | None = None  # (event index, length) of the last note/rest/chord
+        pending_broken: tuple[Broken, int, Fraction] | None = None
+        overlay = False
+        events = self.voice.events
+
+        def element(length: Fraction, token: Token) -> None:
+            nonlocal tuplet_left, last_element, pending_broken
+            length = length * self.unit
+            if tuplet_left > 0:
+                length *= tuplet_factor
+                tuplet_left -= 1
+            if overlay:
+                return
+            if pending_broken is not None:
+                broken, index, previous = pending_broken
+                pending_broken = None
+                if index == len(events) - 1 and previous == length:
+                    longer = 2 - Fraction(1, 2 ** broken.count)
+                    first, second = (longer, 2 - longer) if broken.direction == ">" else (2 - longer, longer)
+                    events[index] = ("units", previous * first)
+                    length *= second
+                elif index == len(events) - 1:
+                    self.report(WARNING, "broken rhythm between notes of different lengths (players ignore it)",
+                                broken.line, broken.column)
+            events.append(("units", length))
+            last_element = (len(events) - 1, length)
+
+        for tok in tokenize_tune(tune):
+            kind = tok.kind
+            if kind is Kind.NOTE:
+                if in_grace is not None:
+                    continue
+                if in_chord is not None:
+                    if chord_length is None:
+                        chord_length = tok.length  # type: ignore[attr-defined]
+                    continue
+                element(tok.length, tok)  # type: ignore[attr-defined]
+            elif kind is Kind.REST:
+                if in_grace is None and in_chord is None:
+                    element(tok.length, tok)  # type: ignore[attr-defined]
+            elif kind is Kind.MULTI_REST:
+                assert isinstance(tok, Rest)
+                bars = int(tok.length)
+                size = self.current_meter()
+                for _ in range(max(bars - 1, 0)):
+                    events.append(("units", size or Fraction(0)))
+                    events.append(("bar", _SINGLE, None))
+                events.append(("units", size or Fraction(0)))
+                last_element = None
+            elif kind is Kind.CHORD_START:
+                if in_chord is not None:
+                    self.report(ERROR, "chord [ opened inside another chord", tok.line, tok.column)
+                in_chord, chord_length = tok, None
+            elif kind is Kind.CHORD_END:
+                assert isinstance(tok, ChordEnd)
+                if in_chord is None:
+                    self.report(ERROR, "] without a matching [", tok.line, tok.column)
+                    continue
+                in_chord = None
+                if in_grace is None:
+                    element((chord_length or Fraction(0)) * tok.length, tok)
+            elif kind is Kind.GRACE_START:
+                if in_grace is not None:
+                    self.report(ERROR, "grace notes { opened inside grace notes", tok.line, tok.column)
+                in_grace = tok
+            elif kind is Kind.GRACE_END:
+                if in_grace is None:
+                    self.report(ERROR, "} without a matching {", tok.line, tok.column)
+                in_grace = None
+            elif kind is Kind.SLUR_START:
+                slurs.append(tok)
+            elif kind is Kind.SLUR_END:
+                if slurs:
+                    slurs.pop()
+                else:
+                    self.report(ERROR, ") without a matching (", tok.line, tok.column)
+            elif kind is Kind.TUPLET:
+                assert isinstance(tok, Tuplet)
+                p = tok.p
+                if p < 2 or p > 9:
+                    self.report(WARNING, f"tuplet ({p} is not one of (2 to (9", tok.line, tok.column)
+                    continue
+                q = tok.q or self.default_tuplet_time(p)
+                tuplet_factor = Fraction(q, p)
+                tuplet_left = tok.r or p
+            elif kind is Kind.BROKEN:
+                assert isinstance(tok, Broken)
+                if last_element is None or in_chord is not None:
+                    self.report(WARNING, f"broken rhythm {tok.text} without a note before it", tok.line,
+                                tok.column)
+                else:
+                    pending_broken = (tok, last_element[0], last_element[1])
+            elif kind is Kind.BAR:
+                assert isinstance(tok, Bar)
+                if in_chord is not None:
+                    self.report(ERROR, "chord [ is not closed before the bar line", in_chord.line,
+                                in_chord.column)
+                    in_chord = None
+                overlay = False
+                for role in _bar_kind(tok.text):
+                    events.append(("bar", role, tok))
+                    if role == _BAR_REP:
+                        if open_repeat is not None:
+                            self.report(ERROR, "repeat |: is never closed by :|", open_repeat.line,
+                                        open_repeat.column)
+                        open_repeat = tok
+                    elif role == _REP_BAR:
+                        open_repeat = None
+                    elif role == _DOUBLE_REP:
+                        open_repeat = tok
+                last_element = None
+            elif kind is Kind.VARIANT:
+                assert isinstance(tok, Variant)
+                numbers = tok.numbers
+                if not numbers:
+                    self.report(WARNING, f"ending {tok.text} has no number", tok.line, tok.column)
+                events.append(("variant", numbers, tok))
+            elif kind is Kind.CHORD_SYMBOL or kind is Kind.ANNOTATION:
+                assert isinstance(tok, Quoted)
+                if not tok.closed:
+                    self.report(ERROR, 'quote " is not closed on this line', tok.line, tok.column)
+                elif kind is Kind.CHORD_SYMBOL and not _is_chord_symbol_known(tok.content):
+                    self.report(WARNING, f'chord symbol "{tok.content}" is not a chord players know '
+                                '(write e.g. "Cdim", "Caug", or "^text" for text)', tok.line, tok.column)
+            elif kind is Kind.DECORATION:
+                assert isinstance(tok, Decoration)
+                if not tok.closed:
+                    self.report(ERROR, f"decoration {tok.text} is not closed on this line", tok.line, tok.column)
+            elif kind is Kind.INLINE_FIELD or kind is Kind.FIELD:
+                assert isinstance(tok, Field)
+                self.body_field(tok)
+                events = self.voice.events
+            elif kind is Kind.OVERLAY:
+                overlay = True
+            elif kind is Kind.UNKNOWN:
+                self.report(ERROR, f"{_describe(tok.text)} means nothing in ABC here", tok.line, tok.column)
+            elif kind is Kind.EOL:
+                if in_chord is not None:
+                    self.report(ERROR, "chord [ is not closed on this line", in_chord.line, in_chord.column)
+                    in_chord = None
+                if in_grace is not None:
+                    self.report(ERROR, "grace notes { are not closed on this line", in_grace.line,
+                                in_grace.column)
+                    in_grace = None
+        for tok in slurs:
+            self.report(ERROR, "slur ( is never closed", tok.line, tok.column)
+        if open_repeat is not None:
+            self.report(ERROR, f"repeat {open_repeat.text} is never closed by :|", open_repeat.line,
+                        open_repeat.column)
+
+    def current_meter(self) -> Fraction | None:
+        for event in reversed(self.voice.events):
+            if event[0] == "meter":
+                return event[1]
+        return self.meter
+
+    def default_tuplet_time(self, p: int) -> int:
+        if p in (2, 4, 8):
+            return 3
+        if p in (3, 6):
+            return 2
+        return 3 if is_compound(self.meter_text) else 2
+
+    def body_field(self, tok: Field) -> None:
+        name, value = tok.name, tok.value
+        value_column = tok.column + (3 if tok.kind is Kind.INLINE_FIELD else 2)
+        if tok.kind is Kind.INLINE_FIELD and not tok.closed:
+            self.report(ERROR, f"inline field [{name}: is not closed by ]", tok.line, tok.column)
+        if name not in KNOWN_FIELDS:
+            self.report(WARNING, f"unknown field {name}:", tok.line, tok.column)
+            return
+        if name not in _BODY_FIELDS:
+            self.report(WARNING, f"field {name}: belongs in the header, not in the tune body", tok.line,
+                        tok.column)
+            return
+        if name == "M":
+            self.check_meter(value, tok.line, value_column)
+            text = value.split("%", 1)[0].strip()
+            meter = None if text.lower() == "none" else bar_length(text)
+            if meter is not None or text.lower() == "none":
+                self.meter_text = text
+                self.voice.events.append(("meter", meter))
+            if tok.kind is Kind.FIELD and (meter is not None) and self.tune.unit is None and False:
+                pass
+        elif name == "L":
+            m = re.match(r"^\s*(\d+)\s*/\s*(\d+)", value)
+            if m and int(m.group(1)) > 0 and int(m.group(2)) > 0:
+                self.unit = Fraction(int(m.group(1)), int(m.group(2)))
+            else:
+                self.report(WARNING, f"L: {value!r} is not a unit length like 1/8", tok.line, value_column)
+        elif name == "K":
+            self.check_key(value, tok.line, value_column)
+        elif name == "V":
+            voice_name = value.split()[0] if value.split() else "1"
+            self.voice = self._voice(voice_name)
+            self.voice_meter.setdefault(voice_name, self.meter)
+
+
+def _fmt(value: Fraction) -> str:
+    return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
+
+
+def _describe(ch: str) -> str:
+    if ch.isprintable() and not ch.isspace():
+        return f"character {ch!r}"
+    return f"character U+{ord(ch):04X}"
+
+
+def check_lines(lines: Iterable[str]) -> list[Diagnostic]:
+    """Diagnostics of ABC text given as lines (a convenience for editors holding a list of lines)."""
+    return check_text("\n".join(lines))
+
+
+_ = io  # io is kept for callers that check file objects through check_text(file.read())
