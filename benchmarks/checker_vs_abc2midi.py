@@ -24,8 +24,8 @@ def checker_places(tune) -> set[tuple[int, int]]:
     return {(d.line, d.column) for d in check_tune(tune) if d.message.startswith("bar ")}
 
 
-def compare(tune) -> tuple[set, set]:
-    judge = bar_places(tune, run_abc2midi(tune))
+def compare(tune, options: tuple[str, ...]) -> tuple[set, set]:
+    judge = bar_places(tune, run_abc2midi(tune, options))
     ours = checker_places(tune)
     return judge - ours, ours - judge
 
@@ -35,7 +35,10 @@ def main() -> int:
     parser.add_argument("--sample", type=int, default=0, help="a fixed random sample of N tunes per collection")
     parser.add_argument("--collection", action="append", help="only these collections")
     parser.add_argument("--list", action="store_true", help="list every mismatching tune")
+    parser.add_argument("--keep-fermatas", action="store_true",
+                        help="let abc2midi lengthen fermata notes (by default it runs with -NFER)")
     args = parser.parse_args()
+    options = () if args.keep_fermatas else ("-NFER",)
     total_same = total = 0
     for name, tunes in collection_tunes(args.collection):
         if args.sample and len(tunes) > args.sample:
@@ -43,7 +46,7 @@ def main() -> int:
         start = time.perf_counter()
         mismatches = []
         for tune in tunes:
-            only_judge, only_ours = compare(tune)
+            only_judge, only_ours = compare(tune, options)
             if only_judge or only_ours:
                 mismatches.append((tune, only_judge, only_ours))
         same = len(tunes) - len(mismatches)

@@ -54,8 +54,9 @@ def tune_file_text(tune: Tune) -> tuple[str, int]:
     return header + tune.text(), tune.line - prefix_lines
 
 
-def run_abc2midi(tune: Tune, timeout: float = 20.0) -> Abc2midiRun:
-    """Convert `tune` with `abc2midi FILE N -o OUT.mid` and collect its messages, placed in the tunebook."""
+def run_abc2midi(tune: Tune, options: tuple[str, ...] = (), timeout: float = 20.0) -> Abc2midiRun:
+    """Convert `tune` with `abc2midi FILE N -o OUT.mid [OPTIONS]` and collect its messages, placed in the
+    tunebook. `options` such as `-NFER` (play fermatas at their written length) are passed on."""
     program = shutil.which("abc2midi")
     if program is None:
         raise AbcError("abc2midi is not installed (apt-get install abcmidi)")
@@ -68,7 +69,7 @@ def run_abc2midi(tune: Tune, timeout: float = 20.0) -> Abc2midiRun:
         source = Path(tmp) / "tune.abc"
         target = Path(tmp) / "tune.mid"
         source.write_text(text, encoding="utf-8")
-        done = subprocess.run([program, str(source), reference, "-o", str(target)], capture_output=True,
+        done = subprocess.run([program, str(source), reference, "-o", str(target), *options], capture_output=True,
                               text=True, errors="replace", timeout=timeout, cwd=tmp)
         midi = target.read_bytes() if target.exists() else b""
     output = done.stdout + done.stderr

@@ -1,0 +1,70 @@
+"""Compare our MIDI export with Debian's abc2midi on whole collections; print figures and every mismatch.
+
+Usage: nice -n 15 .venv/bin/python benchmarks/midi_vs_abc2midi.py [--every N] [--collection NAME ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from composer.abc.tunebook import Tune, read_tunebook
+from composer.notation.abc2midi_judge import Comparison, abc2midi_available, compare_with_abc2midi
+
+NOTTINGHAM = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "nottingham"
+MUSIC21_COLLECTIONS = ("ryansMammoth", "oneills1850", "airdsAirs", "miscFolk")
+
+
+def collection_tunes(name: str) -> list[Tune]:
+    """Every tune of one collection: `nottingham` or a folder of music21's ABC corpus."""
+    if name == "nottingham":
+        paths = sorted(NOTTINGHAM.glob("*.abc"))
+    else:
+        import music21
+
+        paths = sorted(p for p in music21.corpus.getCorePaths()
+                       if p.suffix == ".abc" and p.parent.name == name)
+    return [tune for path in paths for tune in read_tunebook(path)]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--every", type=int, default=1, help="compare every Nth tune only")
+    parser.add_argument("--collection", action="append", help="nottingham or a music21 ABC folder")
+    parser.add_argument("--quiet", action="store_true", help="figures only, no list of mismatches")
+    args = parser.parse_args()
+    if not abc2midi_available():
+        print("abc2midi is not installed (apt-get install abcmidi)", file=sys.stderr)
+        return 1
+    names = args.collection or ["nottingham", *MUSIC21_COLLECTIONS]
+    total_ok = total = 0
+    mismatches: list[tuple[str, Comparison]] = []
+    with tempfile.TemporaryDirectory(prefix="midi-vs-abc2midi-") as temp:
+        for name in names:
+            tunes = collection_tunes(name)[::args.every]
+            started = time.perf_counter()
+            results = [compare_with_abc2midi(tune, Path(temp)) for tune in tunes]
+            seconds = time.perf_counter() - started
+            ok = sum(r.identical for r in results)
+            hornpipes = sum(r.hornpipe for r in results)
+            total_ok += ok
+            total += len(results)
+            print(f"{name:14s} {ok:5d}/{len(results):5d} note-identical = {100 * ok / max(1, len(results)):5.1f}%"
+                  f"  ({hornpipes} hornpipes compared unswung; {seconds:.0f} s, "
+                  f"{1000 * seconds / max(1, len(results)):.0f} ms/tune)")
+            mismatches += [(name, r) for r in results if not r.identical]
+    print(f"{'all':14s} {total_ok:5d}/{total:5d} note-identical = {100 * total_ok / max(1, total):5.1f}%")
+    kinds = collections.Counter(r.cause.split(":")[0].split(" of note")[0] for _, r in mismatches)
+    print("mismatch kinds:", ", ".join(f"{k} {v}" for k, v in kinds.most_common()))
+    if not args.quiet:
+        for name, r in mismatches:
+            print(f"{name}\t{Path(r.path).name if r.path else '-'}\t{r.label}\t{r.cause}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
