@@ -19,16 +19,10 @@ from fractions import Fraction
 from typing import Protocol
 
 from composer.abc import tokens as abc_tokens
+from composer.abc.keys import ACCIDENTAL_VALUES, NATURAL_SEMITONES, parse_key
 from composer.abc.tokens import Kind
 from composer.abc.tunebook import Tune
 
-_STEP_SEMITONES = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
-_MAJOR_SHARPS = {"C": 0, "G": 1, "D": 2, "A": 3, "E": 4, "B": 5, "F#": 6, "C#": 7,
-                 "F": -1, "Bb": -2, "Eb": -3, "Ab": -4, "Db": -5, "Gb": -6, "Cb": -7}
-_MODE_SHIFT = {"maj": 0, "ion": 0, "mix": -1, "dor": -2, "min": -3, "aeo": -3, "m": -3, "phr": -4,
-               "loc": -5, "lyd": 1}
-_SHARP_ORDER = "FCGDAEB"
-_ACCIDENTAL_SEMITONES = {"^": 1, "^^": 2, "_": -1, "__": -2, "=": 0}
 # A written tune longer than this after unfolding is not music we can follow (runaway repeats).
 _MAX_UNFOLDED = 20000
 
@@ -65,51 +59,20 @@ class Following:
 
 
 def key_signature(value: str | None) -> dict[str, int]:
-    """Letter → semitone change for a K: value: `D` → {F: +1, C: +1}; `Ador` → {F: +1}; `Bb` → {B: -1, E: -1}.
-
-    Explicit accidentals after the key (`K:D exp _c`, `K:Dmix ^g`) are applied; unknown keys give C major.
-    """
-    signature: dict[str, int] = {}
-    if not value:
-        return signature
-    text = value.split("%")[0].strip()
-    text = re.split(r"\s(?:clef|octave|transpose|middle|stafflines|m)=|\s(?:treble|bass|alto|tenor)", text)[0]
-    if text.lower().startswith("hp"):
-        return {} if text.startswith("HP") else {"F": 1, "C": 1}
-    m = re.match(r"^([A-Ga-g])([#b]?)\s*([A-Za-z]*)", text)
-    if m:
-        tonic = m.group(1).upper() + m.group(2)
-        mode = m.group(3).lower()
-        shift = 0
-        for name, value_shift in _MODE_SHIFT.items():
-            if mode.startswith(name) and name != "m":
-                shift = value_shift
-                break
-        else:
-            if mode.startswith("m"):
-                shift = -3
-        sharps = _MAJOR_SHARPS.get(tonic)
-        if sharps is None:  # an enharmonic spelling we do not list (e.g. G#): follow the letter alone
-            sharps = _MAJOR_SHARPS.get(tonic[0], 0) + (7 if tonic.endswith("#") else -7)
-        sharps += shift
-        if sharps > 0:
-            signature = {letter: 1 for letter in _SHARP_ORDER[:min(sharps, 7)]}
-        elif sharps < 0:
-            signature = {letter: -1 for letter in _SHARP_ORDER[::-1][:min(-sharps, 7)]}
-    for acc, letter in re.findall(r"(\^\^|\^|__|_|=)([A-Ga-g])", text[m.end():] if m else text):
-        signature[letter.upper()] = _ACCIDENTAL_SEMITONES[acc]
-    return signature
+    """Letter → semitone change for a K: value: `D` → {F: +1, C: +1, ...}; unreadable keys give C major."""
+    key = parse_key(value)
+    return dict(key.alterations) if key is not None else {}
 
 
 def _pitch(note: abc_tokens.Note, signature: dict[str, int],
            bar_accidentals: dict[tuple[str, int], int]) -> int:
     step = note.step
     if note.accidental:
-        alter = _ACCIDENTAL_SEMITONES[note.accidental]
+        alter = ACCIDENTAL_VALUES[note.accidental]
         bar_accidentals[(step, note.octave)] = alter
     else:
         alter = bar_accidentals.get((step, note.octave), signature.get(step, 0))
-    return 60 + 12 * note.octave + _STEP_SEMITONES[step] + alter
+    return 60 + 12 * note.octave + NATURAL_SEMITONES[step] + alter
 
 
 def _unit(tune: Tune) -> Fraction:

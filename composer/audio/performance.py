@@ -12,14 +12,13 @@ from typing import Protocol
 from composer.abc.canonical import meter_fraction
 from composer.abc.tunebook import Tune
 from composer.audio.synth import DRUM_CHANNEL
-from composer.errors import AbcError, AudioError
+from composer.errors import AbcError
 
 MELODY = "melody"
 ACCOMPANIMENT = "accompaniment"
 METRONOME = "metronome"
 COUNT_IN = "count-in"
 
-#: abc2midi's tempo when a tune has no Q: field: 120 quarter notes a minute.
 DEFAULT_QUARTER_BPM = 120.0
 # General MIDI percussion keys for the clicks: high wood block on the first beat of a bar, low on the others.
 CLICK_STRONG, CLICK_WEAK = 76, 77
@@ -138,23 +137,10 @@ def beats_per_bar(meter: str | None) -> int:
 
 
 def tune_tempo(tune: Tune) -> float:
-    """The tune's tempo in quarter notes a minute, from Q: (`1/4=120`, `3/8=100`, `"Slow" 1/2=72`, `120`)."""
-    q = tune.field("Q")
-    if not q:
-        return DEFAULT_QUARTER_BPM
-    q = re.sub(r'"[^"]*"', " ", q)
-    m = re.search(r"((?:\d+/\d+\s*)+)=\s*(\d+(?:\.\d+)?)", q)
-    if m:
-        beat = sum((Fraction(p) for p in m.group(1).split()), Fraction(0))
-        bpm = float(m.group(2))
-        return bpm * float(beat) * 4 if beat > 0 and bpm > 0 else DEFAULT_QUARTER_BPM
-    m = re.search(r"(\d+(?:\.\d+)?)", q)
-    if m and float(m.group(1)) > 0:
-        # Old ABC: Q:N counts unit notes (L:) a minute.
-        written_unit = tune.unit if tune.unit and re.fullmatch(r"\s*\d+/\d+\s*", tune.unit) else "1/8"
-        unit = Fraction(written_unit.strip())
-        return float(m.group(1)) * float(unit) * 4
-    return DEFAULT_QUARTER_BPM
+    """The tune's tempo in quarter notes a minute, read from Q: as abc2midi reads it (120 without Q:)."""
+    from composer.notation.midi import tempo_qpm
+
+    return tempo_qpm(tune)
 
 
 def beat_seconds(meter: str | None, quarter_bpm: float) -> float:
@@ -176,15 +162,11 @@ def build_performance(tune: Tune, *, tempo_bpm: float | None = None, program: in
     quarter_bpm = tune_tempo(tune)
     if tempo_bpm:
         quarter_bpm = quarter_bpm * tempo_bpm / (60.0 / beat_seconds(tune.meter, quarter_bpm))
-    try:
-        from composer.notation.midi import note_events
-    except ImportError as exc:
-        raise AudioError(f"MIDI conversion is not available ({exc})") from None
-    melody = note_events(tune, accompaniment=False, tempo_bpm=quarter_bpm, program=program or 0)
-    full = note_events(tune, accompaniment=True, tempo_bpm=quarter_bpm, program=program or 0) \
-        if accompaniment else melody
-    melody_channels = {e.channel for e in melody}
-    backing = [e for e in full if e.channel not in melody_channels]
+    from composer.notation.midi import ACCOMPANIMENT_CHANNEL, note_events
+
+    events = note_events(tune, accompaniment=accompaniment, tempo_bpm=quarter_bpm, program=program or 0)
+    melody = [e for e in events if e.channel != ACCOMPANIMENT_CHANNEL]
+    backing = [e for e in events if e.channel == ACCOMPANIMENT_CHANNEL]
     return performance_from_events(melody, tune=tune, quarter_bpm=quarter_bpm, accompaniment=backing,
                                    metronome=metronome)
 

@@ -1,0 +1,535 @@
+"""The live player: a plain Python engine that plays a Performance through FluidSynth and reports by hooks.
+
+All synthesizer work happens in one worker thread owned by the player; the control methods only queue
+commands, so they never block the caller and never touch FluidSynth from two threads. Progress comes back
+through hook methods (`state_changed`, `position_changed`, `loaded`, `finished`, `failed`) called from the
+worker thread with frozen records: subclass and override them (composer.ui.transport turns them into Qt
+signals). Errors never escape the worker: they become an AudioError (or AbcError) passed to `failed`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import os
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+
+from composer.abc.tunebook import Tune
+from composer.audio.performance import (
+    ACCOMPANIMENT,
+    COUNT_IN,
+    MELODY,
+    METRONOME,
+    Performance,
+    PlayedNote,
+    build_performance,
+    count_in_clicks,
+)
+from composer.audio.soundfonts import SoundFont
+from composer.audio.synth import Synthesizer
+from composer.errors import ComposerError
+
+#: How often position_changed fires between notes, in seconds of wall time.
+POSITION_INTERVAL = 0.1
+BASE_GAIN = 0.6
+
+
+class PlayerState(StrEnum):
+    STOPPED = "stopped"
+    PLAYING = "playing"
+    PAUSED = "paused"
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where playback is: time in the performance (seconds at its own tempo; negative while counting in),
+    the bar (0-based, in playing order), and the source place of the melody note sounding, if any."""
+
+    time: float
+    bar: int
+    line: int | None = None
+    column: int | None = None
+    counting_in: bool = False
+
+
+@dataclass(frozen=True)
+class Loop:
+    """Bars `first` to `last` (inclusive, playing order) played over and over."""
+
+    first: int
+    last: int
+
+
+class Player:
+    """Plays one Performance at a time. Every public method returns at once; see the module docstring."""
+
+    def __init__(self, *, soundfont: str | os.PathLike | SoundFont | None = None, driver: str | None = None,
+                 driver_options: dict[str, str | int | float] | None = None) -> None:
+        self._soundfont = soundfont
+        self._driver = driver
+        self._driver_options = dict(driver_options or {})
+        self._commands: queue.Queue[tuple[str, tuple]] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._thread_lock = threading.Lock()
+        # Settings (written by the worker from commands; readable from any thread).
+        self.performance: Performance | None = None
+        self.state = PlayerState.STOPPED
+        self.position = Position(0.0, 0)
+        self.tempo_factor = 1.0
+        self.program: int | None = None
+        self.volume = 0.8
+        self.metronome = False
+        self.accompaniment = False
+        self.count_in_bars = 0
+        self.loop: Loop | None = None
+        self.output_error: ComposerError | None = None
+        # Worker-only playing state.
+        self._synth: Synthesizer | None = None
+        self._anchor_wall = 0.0
+        self._anchor_time = 0.0
+        self._music_start = 0.0
+        self._next_note = 0
+        self._count_in: list[PlayedNote] = []
+        self._offs: list[tuple[float, int, int]] = []
+        self._last_report = 0.0
+        self._sounding: PlayedNote | None = None
+
+    # -- hooks (called from the worker thread) ------------------------------------------------------------
+
+    def state_changed(self, state: PlayerState) -> None:
+        """Playback started, paused or stopped."""
+
+    def position_changed(self, position: Position) -> None:
+        """A melody note started, or POSITION_INTERVAL passed, or the position jumped."""
+
+    def loaded(self, performance: Performance) -> None:
+        """load_tune() finished building the performance."""
+
+    def finished(self) -> None:
+        """Playback reached the end (not called on stop())."""
+
+    def failed(self, error: ComposerError) -> None:
+        """Something went wrong (no audio output, bad SoundFont, unplayable tune); playback stopped."""
+
+    # -- control (any thread, never blocks) ---------------------------------------------------------------
+
+    def load(self, performance: Performance) -> None:
+        """Play `performance` from now on (stops what is playing)."""
+        self._send("load", performance)
+
+    def load_tune(self, tune: Tune, *, tempo_bpm: float | None = None) -> None:
+        """Build the tune's performance in the worker thread, then load it; `loaded` or `failed` follows."""
+        self._send("load_tune", tune, tempo_bpm)
+
+    def play(self, start: float | None = None) -> None:
+        """Start (or restart) at `start` seconds, default the current position (the loop start if looping)."""
+        self._send("play", start)
+
+    def play_bar(self, bar: int) -> None:
+        self._send("play_bar", bar)
+
+    def pause(self) -> None:
+        self._send("pause")
+
+    def resume(self) -> None:
+        self._send("resume")
+
+    def stop(self) -> None:
+        """Stop and go back to the beginning (of the loop, when looping)."""
+        self._send("stop")
+
+    def seek(self, time_: float) -> None:
+        self._send("seek", time_)
+
+    def seek_bar(self, bar: int) -> None:
+        self._send("seek_bar", bar)
+
+    def set_loop(self, first: int | None, last: int | None = None) -> None:
+        """Loop bars `first`..`last` (inclusive); None turns looping off."""
+        self._send("loop", None if first is None else Loop(first, first if last is None else last))
+
+    def set_tempo_factor(self, factor: float) -> None:
+        """Play at `factor` times the performance's tempo (0.25-4)."""
+        self._send("tempo", max(0.25, min(4.0, float(factor))))
+
+    def set_tempo(self, bpm: float) -> None:
+        """Play at `bpm` beats a minute (the performance's beat; see Performance.tempo_bpm)."""
+        base = self.performance.tempo_bpm if self.performance else 120.0
+        self.set_tempo_factor(bpm / base)
+
+    def set_program(self, program: int | None) -> None:
+        """The melody's General MIDI instrument (0-127); None keeps the tune's own."""
+        self._send("program", program)
+
+    def set_volume(self, volume: float) -> None:
+        """0.0 (silent) to 1.0 (full)."""
+        self._send("volume", max(0.0, min(1.0, float(volume))))
+
+    def set_metronome(self, on: bool) -> None:
+        self._send("metronome", bool(on))
+
+    def set_accompaniment(self, on: bool) -> None:
+        self._send("accompaniment", bool(on))
+
+    def set_count_in(self, bars: int) -> None:
+        self._send("count_in", max(0, int(bars)))
+
+    def set_output(self, *, soundfont: str | os.PathLike | SoundFont | None = None, driver: str | None = None,
+                   driver_options: dict[str, str | int | float] | None = None) -> None:
+        """Use another SoundFont or audio driver from the next play on (and try the output again)."""
+        self._send("output", soundfont, driver, dict(driver_options or {}))
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop, release FluidSynth and end the worker thread (waits up to `timeout` seconds)."""
+        thread = self._thread
+        if thread is None:
+            return
+        self._commands.put(("quit", ()))
+        thread.join(timeout)
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Block until the worker has handled every command sent so far (for scripts and tests)."""
+        done = threading.Event()
+        self._send("notify", done)
+        return done.wait(timeout)
+
+    # -- the worker ---------------------------------------------------------------------------------------
+
+    def _send(self, name: str, *args: object) -> None:
+        with self._thread_lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="composer-player", daemon=True)
+                self._thread.start()
+        self._commands.put((name, args))
+
+    def _run(self) -> None:
+        while True:
+            timeout = self._wake_in() if self.state is PlayerState.PLAYING else None
+            try:
+                name, args = self._commands.get(timeout=timeout)
+            except queue.Empty:
+                name, args = "", ()
+            if name == "quit":
+                self._shutdown()
+                return
+            try:
+                if name:
+                    getattr(self, "_do_" + name)(*args)
+                if self.state is PlayerState.PLAYING:
+                    self._tick()
+            except ComposerError as exc:
+                self._fail(exc)
+            except Exception as exc:  # noqa: BLE001  (the worker must survive anything)
+                from composer.errors import AudioError
+
+                self._fail(AudioError(f"playback failed: {type(exc).__name__}: {exc}"))
+
+    def _fail(self, error: ComposerError) -> None:
+        self._silence()
+        self._set_state(PlayerState.STOPPED)
+        self._call_hook(self.failed, error)
+
+    def _call_hook(self, hook, *args: object) -> None:
+        try:
+            hook(*args)
+        except Exception:  # noqa: BLE001  (a broken hook must not kill playback)
+            import logging
+
+            logging.getLogger("composer.audio").exception("player hook %s failed", hook.__name__)
+
+    def _set_state(self, state: PlayerState) -> None:
+        if state is not self.state:
+            self.state = state
+            self._call_hook(self.state_changed, state)
+
+    def _shutdown(self) -> None:
+        self._silence()
+        if self._synth is not None:
+            self._synth.close()
+            self._synth = None
+        self._set_state(PlayerState.STOPPED)
+
+    # commands
+
+    def _do_notify(self, event: threading.Event) -> None:
+        event.set()
+
+    def _do_load(self, performance: Performance) -> None:
+        self._silence()
+        self._set_state(PlayerState.STOPPED)
+        self.performance = performance
+        self.loop = None
+        self._report(0.0, force=True)
+
+    def _do_load_tune(self, tune: Tune, tempo_bpm: float | None) -> None:
+        performance = build_performance(tune, tempo_bpm=tempo_bpm, program=self.program)
+        self._do_load(performance)
+        self._call_hook(self.loaded, performance)
+
+    def _do_play(self, start: float | None) -> None:
+        if self.performance is None:
+            return
+        self._open_output()
+        self._silence()
+        if start is None:
+            start = max(0.0, self.position.time)
+            if start >= self.performance.duration - 1e-6:
+                start = self._home()
+        start = max(0.0, min(start, self.performance.duration))
+        if self.loop is not None:
+            first, last = self._loop_span()
+            if not first <= start < last:
+                start = first
+        self._count_in = count_in_clicks(self.performance, start, self.count_in_bars) \
+            if self.count_in_bars else []
+        self._start_at(self._count_in[0].start if self._count_in else start, start)
+        self._set_state(PlayerState.PLAYING)
+
+    def _do_play_bar(self, bar: int) -> None:
+        if self.performance and self.performance.bars:
+            bar = max(0, min(bar, len(self.performance.bars) - 1))
+            self._do_play(self.performance.bars[bar].start)
+
+    def _do_pause(self) -> None:
+        if self.state is PlayerState.PLAYING:
+            time_ = max(self._now(), 0.0)
+            self._silence()
+            self._set_state(PlayerState.PAUSED)
+            self._report(time_, force=True)
+
+    def _do_resume(self) -> None:
+        if self.state is PlayerState.PAUSED:
+            self._do_play(self.position.time)
+
+    def _do_stop(self) -> None:
+        self._silence()
+        self._set_state(PlayerState.STOPPED)
+        self._report(self._home(), force=True)
+
+    def _do_seek(self, time_: float) -> None:
+        if self.performance is None:
+            return
+        time_ = max(0.0, min(time_, self.performance.duration))
+        if self.state is PlayerState.PLAYING:
+            self._silence()
+            self._count_in = []
+            self._start_at(time_, time_)
+        else:
+            self._report(time_, force=True)
+
+    def _do_seek_bar(self, bar: int) -> None:
+        if self.performance and self.performance.bars:
+            self._do_seek(self.performance.bars[max(0, min(bar, len(self.performance.bars) - 1))].start)
+
+    def _do_loop(self, loop: Loop | None) -> None:
+        if loop is not None and self.performance and self.performance.bars:
+            count = len(self.performance.bars)
+            first, last = sorted((max(0, min(loop.first, count - 1)), max(0, min(loop.last, count - 1))))
+            loop = Loop(first, last)
+        self.loop = loop
+
+    def _do_tempo(self, factor: float) -> None:
+        if self.state is PlayerState.PLAYING:
+            now = self._now()
+            self.tempo_factor = factor
+            self._anchor_time, self._anchor_wall = now, time.monotonic()
+        else:
+            self.tempo_factor = factor
+
+    def _do_program(self, program: int | None) -> None:
+        self.program = program
+        if self._synth is not None:
+            self._apply_programs()
+
+    def _do_volume(self, volume: float) -> None:
+        self.volume = volume
+        if self._synth is not None:
+            self._synth.set_gain(BASE_GAIN * volume)
+
+    def _do_metronome(self, on: bool) -> None:
+        self.metronome = on
+
+    def _do_accompaniment(self, on: bool) -> None:
+        self.accompaniment = on
+        if not on and self._synth is not None:
+            self._release(lambda channel: self._part_of_channel(channel) == ACCOMPANIMENT)
+
+    def _do_count_in(self, bars: int) -> None:
+        self.count_in_bars = bars
+
+    def _do_output(self, soundfont, driver, driver_options) -> None:
+        self._silence()
+        self._set_state(PlayerState.STOPPED)
+        if self._synth is not None:
+            self._synth.close()
+            self._synth = None
+        self._soundfont, self._driver, self._driver_options = soundfont, driver, driver_options
+        self.output_error = None
+
+    # playing
+
+    def _open_output(self) -> None:
+        if self._synth is not None and self._synth.has_output:
+            return
+        if self.output_error is not None:
+            raise self.output_error  # said once already by the caller; do not retry every time
+        try:
+            synth = Synthesizer(self._soundfont)
+            try:
+                synth.open_output(self._driver, self._driver_options)
+            except ComposerError:
+                synth.close()
+                raise
+        except ComposerError as exc:
+            self.output_error = exc
+            raise
+        self._synth = synth
+        synth.set_gain(BASE_GAIN * self.volume)
+        self._apply_programs()
+
+    def _apply_programs(self) -> None:
+        if self.performance is None or self._synth is None:
+            return
+        for note in self.performance.notes:
+            if note.part == MELODY and self.program is not None:
+                self._synth.set_program(note.channel, self.program)
+            else:
+                self._synth.set_program(note.channel, note.program)
+
+    def _part_of_channel(self, channel: int) -> str | None:
+        for note in self.performance.notes if self.performance else ():
+            if note.channel == channel:
+                return note.part
+        return None
+
+    def _home(self) -> float:
+        return self._loop_span()[0] if self.loop is not None else 0.0
+
+    def _loop_span(self) -> tuple[float, float]:
+        bars = self.performance.bars if self.performance else ()
+        if self.loop is None or not bars:
+            return 0.0, self.performance.duration if self.performance else 0.0
+        first = bars[min(self.loop.first, len(bars) - 1)]
+        last = bars[min(self.loop.last, len(bars) - 1)]
+        return first.start, last.end
+
+    def _start_at(self, clock_time: float, music_time: float) -> None:
+        """Start the clock at `clock_time` (before `music_time` when counting in); notes from `music_time`."""
+        self._anchor_time, self._anchor_wall = clock_time, time.monotonic()
+        self._music_start = music_time
+        starts = [n.start for n in self.performance.notes]
+        self._next_note = bisect.bisect_left(starts, music_time - 1e-6)
+        self._sounding = None
+        self._report(clock_time, force=True)
+
+    def _now(self) -> float:
+        return self._anchor_time + (time.monotonic() - self._anchor_wall) * self.tempo_factor
+
+    def _audible(self, note: PlayedNote) -> bool:
+        if note.part == MELODY or note.part == COUNT_IN:
+            return True
+        if note.part == ACCOMPANIMENT:
+            return self.accompaniment
+        if note.part == METRONOME:
+            return self.metronome
+        return False
+
+    def _sound(self, note: PlayedNote) -> None:
+        if self._synth is None or not self._audible(note):
+            return
+        self._synth.noteon(note.channel, note.pitch, note.velocity)
+        heapq.heappush(self._offs, (note.end, note.channel, note.pitch))
+
+    def _tick(self) -> None:
+        performance = self.performance
+        now = self._now()
+        while self._offs and self._offs[0][0] <= now:
+            _, channel, pitch = heapq.heappop(self._offs)
+            if self._synth is not None:
+                self._synth.noteoff(channel, pitch)
+        while self._count_in and self._count_in[0].start <= now:
+            self._sound(self._count_in.pop(0))
+        notes = performance.notes
+        if self.loop is not None:
+            first, last = self._loop_span()
+            if now >= last:
+                self._silence(release=True)
+                self._start_at(first, first)
+                now = first
+        started = None
+        while self._next_note < len(notes) and notes[self._next_note].start <= now:
+            note = notes[self._next_note]
+            self._next_note += 1
+            self._sound(note)
+            if note.part == MELODY:
+                started = note
+        if started is not None:
+            self._sounding = started
+            self._report(now, force=True)
+        elif time.monotonic() - self._last_report >= POSITION_INTERVAL:
+            self._report(now)
+        if self._next_note >= len(notes) and not self._offs and now >= performance.duration:
+            self._silence()
+            self._set_state(PlayerState.STOPPED)
+            self._report(self._home(), force=True)
+            self._call_hook(self.finished)
+
+    def _wake_in(self) -> float:
+        """Wall seconds until the next thing to do (a note on or off, a loop end, a position report)."""
+        now = self._now()
+        due = [now + POSITION_INTERVAL * self.tempo_factor]
+        if self.performance is not None and self._next_note < len(self.performance.notes):
+            due.append(self.performance.notes[self._next_note].start)
+        if self._offs:
+            due.append(self._offs[0][0])
+        if self._count_in:
+            due.append(self._count_in[0].start)
+        if self.loop is not None:
+            due.append(self._loop_span()[1])
+        return max(0.0, (min(due) - now) / self.tempo_factor)
+
+    def _report(self, time_: float, *, force: bool = False) -> None:
+        performance = self.performance
+        bar = performance.bar_at(time_) if performance else None
+        counting = self.state is PlayerState.PLAYING and time_ < self._music_start - 1e-6
+        note = self._sounding
+        if note is not None and not note.start <= time_ < note.end + 0.05:
+            note = None
+        if note is None and performance is not None and not counting:
+            note = self._note_at(time_)
+        position = Position(time_, bar.index if bar else 0, note.line if note else None,
+                            note.column if note else None, counting)
+        if force or position != self.position:
+            self.position = position
+            self._last_report = time.monotonic()
+            self._call_hook(self.position_changed, position)
+
+    def _note_at(self, time_: float) -> PlayedNote | None:
+        """The last melody note started at or before `time_` (within its bar)."""
+        notes = self.performance.notes
+        i = bisect.bisect_right([n.start for n in notes], time_ + 1e-6) - 1
+        while i >= 0:
+            if notes[i].part == MELODY:
+                return notes[i] if notes[i].end + 0.05 > time_ else None
+            i -= 1
+        return None
+
+    def _silence(self, release: bool = False) -> None:
+        self._offs.clear()
+        self._count_in = []
+        if self._synth is not None:
+            self._synth.all_notes_off(immediately=not release)
+
+    def _release(self, which) -> None:
+        kept = []
+        for end, channel, pitch in self._offs:
+            if which(channel):
+                self._synth.noteoff(channel, pitch)
+            else:
+                kept.append((end, channel, pitch))
+        heapq.heapify(kept)
+        self._offs = kept
