@@ -21,7 +21,7 @@ from composer.abc.corpora import collection_tunes  # noqa: E402
 
 
 def checker_places(tune) -> set[tuple[int, int]]:
-    return {(d.line, d.column) for d in check_tune(tune) if d.message.startswith("bar ")}
+    return {(d.line, d.column) for d in check_tune(tune) if d.message.startswith("bar length")}
 
 
 def compare(tune, options: tuple[str, ...]) -> tuple[set, set]:
@@ -32,7 +32,7 @@ def compare(tune, options: tuple[str, ...]) -> tuple[set, set]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sample", type=int, default=0, help="a fixed random sample of N tunes per collection")
+    parser.add_argument("--sample", type=int, default=0, help="a fixed random sample of N tunes a collection")
     parser.add_argument("--collection", action="append", help="only these collections")
     parser.add_argument("--list", action="store_true", help="list every mismatching tune")
     parser.add_argument("--keep-fermatas", action="store_true",

@@ -1,4 +1,4 @@
-"""Run Debian's abc2midi on one tune and read its messages: the independent judge the checker is compared with."""
+"""Run Debian's abc2midi on one tune and read its messages: the judge the checker is compared with."""
 
 from __future__ import annotations
 
@@ -69,8 +69,9 @@ def run_abc2midi(tune: Tune, options: tuple[str, ...] = (), timeout: float = 20.
         source = Path(tmp) / "tune.abc"
         target = Path(tmp) / "tune.mid"
         source.write_text(text, encoding="utf-8")
-        done = subprocess.run([program, str(source), reference, "-o", str(target), *options], capture_output=True,
-                              text=True, errors="replace", timeout=timeout, cwd=tmp)
+        command = [program, str(source), reference, "-o", str(target), *options]
+        done = subprocess.run(command, capture_output=True, text=True, errors="replace", timeout=timeout,
+                              cwd=tmp)
         midi = target.read_bytes() if target.exists() else b""
     output = done.stdout + done.stderr
     messages = []

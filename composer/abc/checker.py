@@ -12,19 +12,28 @@ a short bar before `||`, `|]`, `:|` or `::` is allowed (it ends a section and ma
 
 from __future__ import annotations
 
-import io
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
 
 from composer.abc.keys import bar_length, is_compound, parse_key
 from composer.abc.tokens import (
-    Bar, Broken, ChordEnd, Decoration, Field, Kind, Note, Quoted, Rest, Token, Tuplet, Variant, tokenize_tune,
+    Bar,
+    Broken,
+    ChordEnd,
+    Decoration,
+    Field,
+    Kind,
+    Quoted,
+    Rest,
+    Token,
+    Tuplet,
+    Variant,
+    tokenize_tune,
 )
-from composer.abc.tunebook import KNOWN_FIELDS, Tune, Tunebook, read_string
+from composer.abc.tunebook import Tune, Tunebook, read_string
 
-__all__ = ["Diagnostic", "check_text", "check_tune", "check_tunebook", "CHORD_TYPES"]
+__all__ = ["ABC_FIELDS", "CHORD_TYPES", "Diagnostic", "check_text", "check_tune", "check_tunebook"]
 
 ERROR = "error"
 WARNING = "warning"
@@ -34,7 +43,10 @@ CHORD_TYPES = frozenset({
     "", "m", "7", "m7", "maj7", "M7", "6", "m6", "aug", "+", "aug7", "dim", "dim7", "9", "m9", "maj9", "M9",
     "11", "dim9", "sus", "sus4", "sus9", "sus2", "7sus4", "7sus9", "5", "m7b5", "b5",
 })
-_CHORD_SYMBOL = re.compile(r"^([A-Ga-g])([#b]?)([^/]*)(?:/([A-Ga-g][#b]?))?$")
+# abc2midi reads a root, an optional #/b, then a chord type up to a space, / or ( (measured: abc2midi 4.84).
+_CHORD_SYMBOL = re.compile(r"^\s*([A-Ga-g])([#b]?)([^\s/(]*)")
+#: Field letters of ABC 2.1 (section 3.1); Y:, E:, J: and the like are not among them.
+ABC_FIELDS = frozenset("ABCDFGHIKLMmNOPQRrSsTUVWwXZ+")
 # Fields allowed in a tune body (as lines or inline), ABC 2.1 section 3.
 _BODY_FIELDS = frozenset("IKLMmNPQRrsTUVWw+")
 _METER = re.compile(r"^\s*(none|C\|?|\(?[\d+ ]+\)?\s*/\s*\d+)\s*$")
@@ -98,7 +110,7 @@ def check_tune(tune: Tune) -> list[Diagnostic]:
 
 def _is_chord_symbol_known(content: str) -> bool:
     m = _CHORD_SYMBOL.match(content)
-    return bool(m) and m.group(3) in CHORD_TYPES
+    return m is not None and m.group(3) in CHORD_TYPES
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -254,8 +266,8 @@ class _TuneChecker:
         self.check_body()
         for name, voice in self.voices.items():
             for bar, found, expected in _walk_bars(voice.events, self.voice_meter.get(name, self.meter)):
-                self.report(WARNING, f"bar has {_fmt(found)} of a whole note where M: asks for "
-                            f"{_fmt(expected)}", bar.line, bar.column)
+                self.report(WARNING, f"bar length {_fmt(found, expected)} does not fill the bar of "
+                            f"{_fmt(expected, expected)}", bar.line, bar.column)
         return self.found
 
     def check_header(self) -> None:
@@ -265,7 +277,7 @@ class _TuneChecker:
             where = header[0].line if header else tune.line
             self.report(WARNING, "the tune does not start with an X: field", where, 1)
         for f in header:
-            if f.name not in KNOWN_FIELDS:
+            if f.name not in ABC_FIELDS:
                 self.report(WARNING, f"unknown header field {f.name}:", f.line, f.column)
             elif f.name == "X" and f is not header[0]:
                 self.report(WARNING, "X: must be the first field of a tune", f.line, f.column)
@@ -281,7 +293,7 @@ class _TuneChecker:
                 first = tune.body[0]
                 self.report(ERROR, "music before the K: field: the header must end with K:", first.line, 1)
             if later is not None:
-                self.report(ERROR, "misplaced K: field: K: must be the last field of the header", later.line, 1)
+                self.report(ERROR, "misplaced K: field: K: must end the header", later.line, 1)
             elif not tune.body:
                 self.report(ERROR, "missing K: field: a tune header must end with K:", tune.line, 1)
 
@@ -329,7 +341,7 @@ class _TuneChecker:
                     events[index] = ("units", previous * first)
                     length *= second
                 elif index == len(events) - 1:
-                    self.report(WARNING, "broken rhythm between notes of different lengths (players ignore it)",
+                    self.report(WARNING, "broken rhythm between notes of unequal length (players ignore it)",
                                 broken.line, broken.column)
             events.append(("units", length))
             last_element = (len(events) - 1, length)
@@ -434,7 +446,8 @@ class _TuneChecker:
             elif kind is Kind.DECORATION:
                 assert isinstance(tok, Decoration)
                 if not tok.closed:
-                    self.report(ERROR, f"decoration {tok.text} is not closed on this line", tok.line, tok.column)
+                    self.report(ERROR, f"decoration {tok.text} is not closed on this line", tok.line,
+                                tok.column)
             elif kind is Kind.INLINE_FIELD or kind is Kind.FIELD:
                 assert isinstance(tok, Field)
                 self.body_field(tok)
@@ -475,7 +488,7 @@ class _TuneChecker:
         value_column = tok.column + (3 if tok.kind is Kind.INLINE_FIELD else 2)
         if tok.kind is Kind.INLINE_FIELD and not tok.closed:
             self.report(ERROR, f"inline field [{name}: is not closed by ]", tok.line, tok.column)
-        if name not in KNOWN_FIELDS:
+        if name not in ABC_FIELDS:
             self.report(WARNING, f"unknown field {name}:", tok.line, tok.column)
             return
         if name not in _BODY_FIELDS:
@@ -489,8 +502,6 @@ class _TuneChecker:
             if meter is not None or text.lower() == "none":
                 self.meter_text = text
                 self.voice.events.append(("meter", meter))
-            if tok.kind is Kind.FIELD and (meter is not None) and self.tune.unit is None and False:
-                pass
         elif name == "L":
             m = re.match(r"^\s*(\d+)\s*/\s*(\d+)", value)
             if m and int(m.group(1)) > 0 and int(m.group(2)) > 0:
@@ -505,8 +516,12 @@ class _TuneChecker:
             self.voice_meter.setdefault(voice_name, self.meter)
 
 
-def _fmt(value: Fraction) -> str:
-    return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
+def _fmt(value: Fraction, meter: Fraction) -> str:
+    """`value` (of a whole note) over the meter's denominator when it divides evenly: 5/8 in 6/8."""
+    units = value * meter.denominator
+    if units.denominator == 1:
+        return f"{units.numerator}/{meter.denominator}"
+    return f"{value.numerator}/{value.denominator}"
 
 
 def _describe(ch: str) -> str:
@@ -514,10 +529,3 @@ def _describe(ch: str) -> str:
         return f"character {ch!r}"
     return f"character U+{ord(ch):04X}"
 
-
-def check_lines(lines: Iterable[str]) -> list[Diagnostic]:
-    """Diagnostics of ABC text given as lines (a convenience for editors holding a list of lines)."""
-    return check_text("\n".join(lines))
-
-
-_ = io  # io is kept for callers that check file objects through check_text(file.read())

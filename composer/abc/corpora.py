@@ -27,7 +27,8 @@ def collection_paths(name: str) -> list[Path]:
         return sorted(nottingham_dir().glob("*.abc"))
     from music21 import corpus  # music21 is slow to import: only when a corpus collection is asked for
 
-    return sorted(Path(p) for p in corpus.getCorePaths() if str(p).endswith(".abc") and Path(p).parent.name == name)
+    paths = (Path(p) for p in corpus.getCorePaths())
+    return sorted(p for p in paths if p.suffix == ".abc" and p.parent.name == name)
 
 
 def collection_tunes(names: list[str] | None = None) -> list[tuple[str, list[Tune]]]:

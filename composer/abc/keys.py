@@ -22,7 +22,9 @@ ACCIDENTAL_TEXT = {0: "=", 1: "^", 2: "^^", -1: "_", -2: "__"}
 # Position on the circle of fifths of each major tonic with no accidental.
 _MAJOR_FIFTHS = {"C": 0, "G": 1, "D": 2, "A": 3, "E": 4, "B": 5, "F": -1}
 # Fifths to add to a tonic for each mode (relative to its major).
-_MODE_FIFTHS = {"maj": 0, "ion": 0, "min": -3, "aeo": -3, "mix": -1, "dor": -2, "phr": -4, "lyd": 1, "loc": -5}
+_MODE_FIFTHS = {
+    "maj": 0, "ion": 0, "min": -3, "aeo": -3, "mix": -1, "dor": -2, "phr": -4, "lyd": 1, "loc": -5,
+}
 _SHARP_ORDER = "FCGDAEB"
 _KEY_HEAD = re.compile(r"^\s*(?P<tonic>[A-G])(?P<acc>[#b]?)(?P<mode>[A-Za-z]*)")
 _EXPLICIT = re.compile(r"^(\^\^|\^|__|_|=)([A-Ga-g])$")

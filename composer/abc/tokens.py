@@ -19,8 +19,8 @@ from functools import lru_cache
 from composer.abc.tunebook import Tune
 
 __all__ = [
-    "Bar", "Broken", "ChordEnd", "Decoration", "Field", "GraceStart", "Kind", "Note", "Quoted", "Rest", "Token",
-    "Tuplet", "Variant", "parse_length", "tokenize", "tokenize_line", "tokenize_tune",
+    "Bar", "Broken", "ChordEnd", "Decoration", "Field", "GraceStart", "Kind", "Note", "Quoted", "Rest",
+    "Token", "Tuplet", "Variant", "parse_length", "tokenize", "tokenize_line", "tokenize_tune",
 ]
 
 

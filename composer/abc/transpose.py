@@ -15,7 +15,13 @@ from __future__ import annotations
 import re
 
 from composer.abc.keys import (
-    ACCIDENTAL_TEXT, ACCIDENTAL_VALUES, LETTERS, NATURAL_SEMITONES, KeySignature, parse_key, sharps_of,
+    ACCIDENTAL_TEXT,
+    ACCIDENTAL_VALUES,
+    LETTERS,
+    NATURAL_SEMITONES,
+    KeySignature,
+    parse_key,
+    sharps_of,
 )
 from composer.abc.tokens import Field, Kind, Note, Quoted, tokenize_line
 from composer.errors import AbcError
