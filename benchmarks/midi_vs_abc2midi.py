@@ -53,7 +53,8 @@ def main() -> int:
             hornpipes = sum(r.hornpipe for r in results)
             total_ok += ok
             total += len(results)
-            print(f"{name:14s} {ok:5d}/{len(results):5d} note-identical = {100 * ok / max(1, len(results)):5.1f}%"
+            share = 100 * ok / max(1, len(results))
+            print(f"{name:14s} {ok:5d}/{len(results):5d} note-identical = {share:5.1f}%"
                   f"  ({hornpipes} hornpipes compared unswung; {seconds:.0f} s, "
                   f"{1000 * seconds / max(1, len(results)):.0f} ms/tune)")
             mismatches += [(name, r) for r in results if not r.identical]

@@ -1,0 +1,472 @@
+"""MIDI export of a tune through music21: sounding notes as NoteEvent values, a mido MidiFile, a .mid file.
+
+music21 reads the ABC, expands repeats and endings, and merges ties; the notes are then timed here and
+written with mido, so no note is ever zero-length: a grace note takes a quarter of the unit note length
+from the note it leads to (abc2midi's default `%%MIDI gracedivider 4`), and chord symbols become real notes
+of an optional accompaniment channel instead of music21's zero-length chords.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import TYPE_CHECKING
+
+import mido
+
+from composer.abc.canonical import default_unit_length
+from composer.abc.tunebook import Tune
+from composer.errors import AbcError
+from composer.notation.atomic_file import Destination, write_bytes_atomically
+from composer.notation.music21_abc import music21_score
+
+if TYPE_CHECKING:
+    from music21 import stream
+
+__all__ = [
+    "ACCOMPANIMENT_CHANNEL", "ACCOMPANIMENT_PROGRAM", "DEFAULT_TEMPO_QPM", "NoteEvent", "midi_file",
+    "note_events", "tempo_qpm", "write_midi",
+]
+
+#: abc2midi's tempo when a tune has no Q: field, in quarter notes per minute.
+DEFAULT_TEMPO_QPM = 120.0
+#: abc2midi's default `%%MIDI gracedivider`: a grace note lasts this fraction of the unit length L:.
+GRACE_DIVIDER = 4
+ACCOMPANIMENT_CHANNEL = 8
+ACCOMPANIMENT_PROGRAM = 24  # GM acoustic guitar (nylon)
+TICKS_PER_QUARTER = 480
+DRUM_CHANNEL = 9
+
+_DOWNBEAT_VELOCITY, _BEAT_VELOCITY, _OFFBEAT_VELOCITY = 105, 95, 80  # abc2midi's `%%MIDI beat` defaults
+_BASS_VELOCITY, _CHORD_VELOCITY = 80, 70
+
+
+@dataclass(frozen=True)
+class NoteEvent:
+    """One sounding note."""
+
+    start: float  # seconds from the start
+    duration: float  # seconds (> 0)
+    pitch: int  # MIDI note number
+    velocity: int
+    channel: int
+    program: int  # GM program of its channel
+
+
+@dataclass(frozen=True)
+class _Sounding:
+    """A note timed in quarter notes, before the tempo turns it into seconds."""
+
+    start: Fraction
+    duration: Fraction
+    pitch: int
+    velocity: int
+    channel: int
+    program: int
+    grace: bool = False
+    element: int = 0  # which written note or chord it comes from (grace chords sound together)
+
+
+def tempo_qpm(tune: Tune) -> float:
+    """The tune's tempo in quarter notes per minute, read as abc2midi reads Q:.
+
+    `Q:1/4=120` and `Q:3/8=100` name their beat; a bare `Q:100` counts quarter notes; a Q: with no number
+    (`Q:"Allegro"`) or no Q: at all gives abc2midi's default of 120.
+    """
+    value = tune.field("Q")
+    if not value:
+        return DEFAULT_TEMPO_QPM
+    text = re.sub(r'"[^"]*"', " ", value)
+    match = re.search(r"((?:\d+/\d+\s*)+)=\s*(\d+(?:\.\d+)?)", text)
+    if match:
+        beat = sum((Fraction(int(n), int(d)) for n, d in re.findall(r"(\d+)/(\d+)", match.group(1))
+                    if int(d) > 0), Fraction(0))
+        bpm = float(match.group(2))
+        if beat > 0 and bpm > 0:
+            return bpm * float(beat * 4)
+        return DEFAULT_TEMPO_QPM
+    bare = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*", text)
+    if bare and float(bare.group(1)) > 0:
+        return float(bare.group(1))
+    return DEFAULT_TEMPO_QPM
+
+
+def note_events(tune: Tune, *, accompaniment: bool = False, tempo_bpm: float | None = None,
+                program: int = 0, grace_notes: bool = True) -> list[NoteEvent]:
+    """Every sounding note of `tune`, sorted by start (then pitch).
+
+    Repeats and endings are played out. `tempo_bpm` (quarter notes per minute) overrides Q:. The melody
+    voices play GM `program` on channels 0, 1...; with `accompaniment`, chord symbols become a bass and
+    chord pattern per beat on ACCOMPANIMENT_CHANNEL. `grace_notes=False` leaves grace notes out and gives
+    their time back to the notes they lead to.
+    """
+    seconds_per_quarter = 60.0 / (tempo_bpm if tempo_bpm and tempo_bpm > 0 else tempo_qpm(tune))
+    events = [
+        NoteEvent(float(s.start) * seconds_per_quarter, float(s.duration) * seconds_per_quarter, s.pitch,
+                  s.velocity, s.channel, s.program)
+        for s in _performance(tune, accompaniment=accompaniment, program=program, grace_notes=grace_notes)
+    ]
+    events.sort(key=lambda e: (e.start, e.channel, e.pitch))
+    return events
+
+
+def midi_file(tune: Tune, *, accompaniment: bool = False, tempo_bpm: float | None = None,
+              program: int = 0) -> mido.MidiFile:
+    """A type-1 MIDI file: a conductor track (tempo, meter, title), the melody, and the accompaniment."""
+    qpm = tempo_bpm if tempo_bpm and tempo_bpm > 0 else tempo_qpm(tune)
+    soundings = _performance(tune, accompaniment=accompaniment, program=program, grace_notes=True)
+    midi = mido.MidiFile(type=1, ticks_per_beat=TICKS_PER_QUARTER)
+    conductor = mido.MidiTrack()
+    conductor.append(mido.MetaMessage("track_name", name=tune.title or tune.label, time=0))
+    conductor.append(mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(qpm), time=0))
+    signature = _time_signature(tune.meter)
+    if signature:
+        conductor.append(mido.MetaMessage("time_signature", numerator=signature[0], denominator=signature[1],
+                                          time=0))
+    conductor.append(mido.MetaMessage("end_of_track", time=0))
+    midi.tracks.append(conductor)
+    melody = [s for s in soundings if s.channel != ACCOMPANIMENT_CHANNEL]
+    backing = [s for s in soundings if s.channel == ACCOMPANIMENT_CHANNEL]
+    midi.tracks.append(_track("melody", melody, program))
+    if backing:
+        midi.tracks.append(_track("accompaniment", backing, ACCOMPANIMENT_PROGRAM))
+    return midi
+
+
+def write_midi(tune: Tune, path: Destination, **options) -> None:
+    """Write `midi_file(tune, **options)` to `path` (atomically) or to a binary file object."""
+    import io
+
+    buffer = io.BytesIO()
+    midi_file(tune, **options).save(file=buffer)
+    write_bytes_atomically(path, buffer.getvalue())
+
+
+def _time_signature(meter: str | None) -> tuple[int, int] | None:
+    if meter in ("C", None):
+        return (4, 4)
+    if meter == "C|":
+        return (2, 2)
+    match = re.match(r"^\(?\s*([\d+ ]+)\s*\)?\s*/\s*(\d+)$", meter.strip())
+    if not match:
+        return None
+    top = sum(int(p) for p in re.split(r"[+ ]+", match.group(1).strip()) if p)
+    bottom = int(match.group(2))
+    if top < 1 or top > 255 or bottom < 1 or bottom & (bottom - 1):
+        return None
+    return (top, bottom)
+
+
+def _track(name: str, soundings: list[_Sounding], program: int) -> mido.MidiTrack:
+    """A track with a program change per channel, then note-on/note-off pairs (offs first at equal ticks)."""
+    messages: list[tuple[int, int, mido.Message]] = []
+    for channel in sorted({s.channel for s in soundings}):
+        messages.append((0, 0, mido.Message("program_change", channel=channel, program=program)))
+    for s in soundings:
+        on = _ticks(s.start)
+        off = max(_ticks(s.start + s.duration), on + 1)
+        note_on = mido.Message("note_on", channel=s.channel, note=s.pitch, velocity=s.velocity)
+        messages.append((on, 2, note_on))
+        messages.append((off, 1, mido.Message("note_off", channel=s.channel, note=s.pitch, velocity=0)))
+    messages.sort(key=lambda m: (m[0], m[1]))
+    track = mido.MidiTrack()
+    track.append(mido.MetaMessage("track_name", name=name, time=0))
+    now = 0
+    for tick, _, message in messages:
+        track.append(message.copy(time=tick - now))
+        now = tick
+    track.append(mido.MetaMessage("end_of_track", time=0))
+    return track
+
+
+def _ticks(quarters: Fraction) -> int:
+    return round(quarters * TICKS_PER_QUARTER)
+
+
+def _performance(tune: Tune, *, accompaniment: bool, program: int, grace_notes: bool) -> list[_Sounding]:
+    """Every note of the tune in quarter notes, repeats expanded, ties merged, grace notes timed."""
+    score = _expanded_score(tune)
+    unit = Fraction(tune.unit or default_unit_length(tune.meter))
+    grace_length = unit * 4 / GRACE_DIVIDER
+    soundings: list[_Sounding] = []
+    channels = _melody_channels()
+    for part_index, part in enumerate(score.parts):
+        channel = next(channels)
+        notes = list(_part_notes(part, channel, program, unit))
+        soundings.extend(_timed_graces(notes, grace_length) if grace_notes
+                         else [n for n in notes if not n.grace])
+        if accompaniment and part_index == 0:
+            soundings.extend(_accompaniment(part))
+    return _without_duplicates(soundings)
+
+
+def _melody_channels() -> Iterator[int]:
+    channel = 0
+    while True:
+        if channel not in (DRUM_CHANNEL, ACCOMPANIMENT_CHANNEL):
+            yield channel
+        channel = (channel + 1) % 16
+
+
+def _expanded_score(tune: Tune) -> stream.Score:
+    """The music21 score with repeats and endings played out and ties merged.
+
+    When music21 cannot expand the repeats (badly formed ones), the tune is played as written.
+    """
+    from music21 import repeat
+
+    score = music21_score(tune)
+    try:
+        expanded = score.expandRepeats()
+    except (repeat.ExpanderException, IndexError, ValueError):
+        expanded = score
+    try:
+        return expanded.stripTies()
+    except Exception as exc:  # music21's tie walker fails on some malformed scores
+        raise AbcError(f"music21 cannot merge the ties of {tune.label!r}: {exc}", path=tune.path,
+                       tune=tune.reference, line=tune.line) from exc
+
+
+def _part_notes(part: stream.Part, channel: int, program: int, unit: Fraction) -> Iterator[_Sounding]:
+    """The notes, chords and grace notes of one part in time order, played as abc2midi plays them.
+
+    Beat accents follow abc2midi's `%%MIDI beat` defaults; a staccato note sounds for half its length;
+    trills and rolls (marked by composer.notation.music21_abc) become abc2midi's note patterns.
+    """
+    from music21 import articulations, chord, harmony, note
+
+    element_number = 0
+    for bar in _measures(part):
+        for element in bar.measure.flatten().notes:
+            element_number += 1
+            if isinstance(element, harmony.Harmony):
+                continue
+            if isinstance(element, chord.Chord):
+                pitches = [p.midi for p in element.pitches]
+            elif isinstance(element, note.Note):
+                pitches = [element.pitch.midi]
+            else:
+                continue
+            offset = Fraction(element.offset)
+            position = offset + bar.padding
+            if position == 0:
+                velocity = _DOWNBEAT_VELOCITY
+            elif bar.beat and position % bar.beat == 0:
+                velocity = _BEAT_VELOCITY
+            else:
+                velocity = _OFFBEAT_VELOCITY
+            start = bar.start + offset
+            if element.duration.isGrace:
+                for pitch in pitches:
+                    if 0 <= pitch <= 127:
+                        yield _Sounding(start, Fraction(0), pitch, velocity, channel, program, True,
+                                        element_number)
+                continue
+            duration = Fraction(element.duration.quarterLength)
+            if duration <= 0:
+                continue
+            pattern = [(Fraction(0), duration, 0)]
+            if isinstance(element, note.Note):
+                kinds = {type(a) for a in element.articulations}
+                if articulations.StrongAccent in kinds:
+                    pattern = _trill(duration)
+                elif articulations.Accent in kinds:
+                    pattern = _roll(duration, unit)
+                elif articulations.Staccato in kinds:
+                    pattern = [(Fraction(0), duration / 2, 0)]
+            for pitch in pitches:
+                for at, length, step in pattern:
+                    sounding = _neighbour(element, bar.key, step) if step else pitch
+                    if 0 <= sounding <= 127:
+                        yield _Sounding(start + at, length, sounding, velocity, channel, program, False,
+                                        element_number)
+
+
+#: abc2midi plays a trill as alternating upper note and note, each a 32nd note long.
+_TRILL_NOTE = Fraction(1, 8)
+
+
+def _trill(duration: Fraction) -> list[tuple[Fraction, Fraction, int]]:
+    """(offset, length, scale step from the note) of each note of a trill, starting on the upper note."""
+    count = max(1, int(duration / _TRILL_NOTE))
+    pattern = [(i * _TRILL_NOTE, _TRILL_NOTE, 1 if i % 2 == 0 else 0) for i in range(count - 1)]
+    last = (count - 1) * _TRILL_NOTE
+    pattern.append((last, duration - last, 1 if (count - 1) % 2 == 0 else 0))
+    return pattern
+
+
+def _roll(duration: Fraction, unit: Fraction) -> list[tuple[Fraction, Fraction, int]]:
+    """abc2midi's roll: on a note three units long, note-upper-note-lower-note; otherwise a short upper
+    note (a quarter unit) and the note."""
+    unit_quarters = unit * 4
+    short = unit_quarters / 4
+    if duration == 3 * unit_quarters:
+        rest = unit_quarters - short
+        return [(Fraction(0), unit_quarters, 0), (unit_quarters, short, 1), (unit_quarters + short, rest, 0),
+                (2 * unit_quarters, short, -1), (2 * unit_quarters + short, rest, 0)]
+    if duration <= short:
+        return [(Fraction(0), duration, 0)]
+    return [(Fraction(0), short, 1), (short, duration - short, 0)]
+
+
+def _neighbour(element, key, step: int) -> int:
+    """The MIDI note one scale step above (+1) or below (-1) a note, in the key signature."""
+    from music21 import pitch as m21pitch
+
+    steps = "CDEFGAB"
+    here = element.pitch
+    index = steps.index(here.step) + step
+    octave = (here.octave if here.octave is not None else 4) + index // 7
+    neighbour = m21pitch.Pitch(steps[index % 7] + str(octave))
+    accidental = key.accidentalByStep(neighbour.step) if key is not None else None
+    if accidental is not None:
+        neighbour.accidental = accidental.alter
+    return int(neighbour.midi)
+
+
+@dataclass(frozen=True)
+class _Bar:
+    start: Fraction  # quarter notes from the start of the part
+    beat: Fraction  # beat length in quarter notes (0: free meter)
+    padding: Fraction  # the missing start of a pickup bar
+    key: object  # music21 KeySignature in force, or None
+    measure: object  # music21 Measure (or the whole part when it has no measures)
+
+
+def _measures(part: stream.Part) -> Iterator[_Bar]:
+    """Each measure of `part` with its start, beat length, pickup padding and key signature.
+
+    A part without measures is one long measure.
+    """
+    from music21 import stream
+
+    measures = list(part.getElementsByClass(stream.Measure))
+    if not measures:
+        signatures = list(part.recurse().getElementsByClass("KeySignature"))
+        yield _Bar(Fraction(0), Fraction(0), Fraction(0), signatures[0] if signatures else None, part)
+        return
+    signature = key = None
+    for measure in measures:
+        if measure.timeSignature is not None:
+            signature = measure.timeSignature
+        if measure.keySignature is not None:
+            key = measure.keySignature
+        beat = Fraction(signature.beatDuration.quarterLength) if signature is not None else Fraction(0)
+        yield _Bar(Fraction(measure.offset), beat, Fraction(measure.paddingLeft or 0), key, measure)
+
+
+def _timed_graces(notes: list[_Sounding], grace_length: Fraction) -> list[_Sounding]:
+    """Grace notes get `grace_length` each, taken from the start of the note they lead to.
+
+    When that note is too short to lend it (abc2midi then gives the graces no time at all), the graces
+    share half of it instead, so that no note is ever zero-length.
+    """
+    timed: list[_Sounding] = []
+    pending: list[_Sounding] = []
+    index = 0
+    while index < len(notes):
+        current = notes[index]
+        if current.grace:
+            pending.append(current)
+            index += 1
+            continue
+        group = [n for n in notes[index:] if not n.grace and n.start == current.start]
+        index += len(group)
+        if not pending:
+            timed.extend(group)
+            continue
+        main_length = min(n.duration for n in group)
+        graces = _grace_runs(pending)
+        each = grace_length if grace_length * len(graces) < main_length else main_length / (2 * len(graces))
+        for i, run in enumerate(graces):
+            timed.extend(_replace(n, start=current.start + i * each, duration=each) for n in run)
+        taken = each * len(graces)
+        timed.extend(_replace(n, start=n.start + taken, duration=n.duration - taken) for n in group)
+        pending = []
+    if pending:  # grace notes at the very end lead to nothing: give them their own length
+        for i, run in enumerate(_grace_runs(pending)):
+            timed.extend(_replace(n, start=n.start + i * grace_length, duration=grace_length) for n in run)
+    return timed
+
+
+def _grace_runs(pending: list[_Sounding]) -> list[list[_Sounding]]:
+    """Grace notes grouped into successive sounding slots: one per written grace note or grace chord."""
+    runs: list[list[_Sounding]] = []
+    for n in pending:
+        if runs and runs[-1][0].element == n.element:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return runs
+
+
+def _replace(sounding: _Sounding, *, start: Fraction, duration: Fraction) -> _Sounding:
+    return _Sounding(start, duration, sounding.pitch, sounding.velocity, sounding.channel, sounding.program,
+                     sounding.grace, sounding.element)
+
+
+def _accompaniment(part: stream.Part) -> Iterator[_Sounding]:
+    """The accompaniment of chord symbols: a bass note on the first beat of the bar, on the middle beat of
+    4-beat bars and where the chord changes, the chord on the other beats; each lasts half a beat."""
+    from music21 import harmony
+
+    changes: list[tuple[Fraction, object]] = []
+    for bar in _measures(part):
+        for symbol in bar.measure.flatten().getElementsByClass(harmony.Harmony):
+            changes.append((bar.start + Fraction(symbol.offset), symbol))
+    if not changes:
+        return
+    changes.sort(key=lambda c: c[0])
+    starts = [offset for offset, _ in changes]
+    previous = -1
+    for beat_start, beat_index, beats_in_bar, beat in _beats(part):
+        number = bisect.bisect_right(starts, beat_start) - 1
+        changed, previous = number != previous, number
+        current = changes[number][1] if number >= 0 else None
+        if current is None or isinstance(current, harmony.NoChord) or not current.pitches:
+            continue
+        length = beat / 2
+        if beat_index == 0 or changed or (beats_in_bar == 4 and beat_index == 2):
+            bass = current.bass() or current.root()
+            yield _Sounding(beat_start, length, _in_range(bass.pitchClass, 40), _BASS_VELOCITY,
+                            ACCOMPANIMENT_CHANNEL, ACCOMPANIMENT_PROGRAM)
+        else:
+            for pitch_class in sorted({p.pitchClass for p in current.pitches}):
+                yield _Sounding(beat_start, length, _in_range(pitch_class, 52), _CHORD_VELOCITY,
+                                ACCOMPANIMENT_CHANNEL, ACCOMPANIMENT_PROGRAM)
+
+
+def _beats(part: stream.Part) -> Iterator[tuple[Fraction, int, int, Fraction]]:
+    """(start, index in the bar, beats in a full bar, beat length) of every beat the part sounds."""
+    for bar in _measures(part):
+        beat, padding, measure_start = bar.beat, bar.padding, bar.start
+        if beat <= 0:
+            continue
+        length = Fraction(bar.measure.duration.quarterLength)
+        full = padding + length
+        beats_in_bar = max(1, round((full if padding else length) / beat))
+        index = 0
+        position = Fraction(0)
+        while position < full:
+            if position >= padding:
+                yield measure_start + position - padding, index, beats_in_bar, beat
+            position += beat
+            index += 1
+
+
+def _in_range(pitch_class: int, lowest: int) -> int:
+    """The MIDI note of `pitch_class` in the octave starting at `lowest`."""
+    return lowest + (pitch_class - lowest) % 12
+
+
+def _without_duplicates(soundings: list[_Sounding]) -> list[_Sounding]:
+    """One note per (channel, pitch, start): a unison in a chord would otherwise end its twin early."""
+    seen: dict[tuple[int, int, Fraction], _Sounding] = {}
+    for s in soundings:
+        key = (s.channel, s.pitch, s.start)
+        if key not in seen or s.duration > seen[key].duration:
+            seen[key] = s
+    return sorted(seen.values(), key=lambda s: (s.start, s.channel, s.pitch))

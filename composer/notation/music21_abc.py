@@ -1,0 +1,181 @@
+"""Hand one tune to music21's ABC reader: mend what it misreads or drops, wrap its failures in AbcError."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from typing import TYPE_CHECKING
+
+from composer.abc.tunebook import Tune
+from composer.errors import AbcError
+from composer.notation.abc_writer import standalone_tune_text
+
+if TYPE_CHECKING:
+    from music21 import stream
+
+__all__ = [
+    "ROLL_MARKER", "TRILL_MARKER", "mark_ornaments", "mend_chord_symbol", "music21_score", "music21_text",
+    "open_implied_repeats",
+]
+
+_QUOTED = re.compile(r'"([^"\n]*)"')
+# A chord symbol as written in folk collections: root, quality, optional bass ("A7/e", "Cd", "D/f+").
+_CHORD = re.compile(r"^([A-G][#b]?)([^/]*)(?:/([A-Ga-g][#b+]?))?$")
+# Nottingham's diminished "Cd" and augmented "Ca" (with an optional extension "Cd7").
+_SHORT_QUALITY = {"d": "dim", "a": "aug"}
+
+
+def mend_chord_symbol(text: str) -> str:
+    """A guitar-chord string in a spelling music21 understands; other quoted text is returned unchanged.
+
+    `" Em"` → `Em`, `(D7)` → `D7`, `D m` → `Dm`, `Cd` → `Cdim`, `Ca7` → `Caug7`, `D/f+` → `D/f#`.
+    """
+    if text[:1] in "^_<>@":
+        return text
+    compact = text.strip().strip("()").replace(" ", "")
+    match = _CHORD.match(compact)
+    if not match:
+        return text
+    root, quality, bass = match.groups()
+    head = re.match(r"^([da])(\d*)$", quality)
+    if head:
+        quality = _SHORT_QUALITY[head.group(1)] + head.group(2)
+    mended = root + quality
+    if bass:
+        mended += "/" + bass.replace("+", "#")
+    return mended
+
+
+def music21_text(tune: Tune) -> str:
+    """The tune's ABC as handed to music21: standalone (file header folded in), chord symbols mended,
+    and the trill and roll decorations, which music21's reader drops, turned into markers it keeps."""
+    text = standalone_tune_text(tune)
+    text = _QUOTED.sub(lambda m: '"' + mend_chord_symbol(m.group(1)) + '"', text)
+    lines = text.split("\n")
+    in_body = False
+    music_lines = []
+    for number, line in enumerate(lines):
+        if _FIELD_LINE.match(line):
+            in_body = in_body or line.startswith("K:")
+        elif in_body and not line.lstrip().startswith("%"):
+            lines[number] = mark_ornaments(line)
+            music_lines.append(number)
+    return "\n".join(open_implied_repeats(lines, music_lines))
+
+
+_FIELD_LINE = re.compile(r"^[A-Za-z+]:")
+#: music21 turns `k` into a StrongAccent and `K` into an Accent on the next note; neither letter is ABC
+#: music (K: only starts a field), so they carry the trill (`T`, `!trill!`) and the roll (`~`) through.
+TRILL_MARKER, ROLL_MARKER = "k", "K"
+
+
+def mark_ornaments(line: str) -> str:
+    """One music line with `T` and `!trill!` replaced by TRILL_MARKER and `~` by ROLL_MARKER.
+
+    Quoted text, `!...!` decorations other than trill, inline fields and comments are left alone.
+    """
+    out: list[str] = []
+    index = 0
+    while index < len(line):
+        ch = line[index]
+        if ch == "%" and (index == 0 or line[index - 1] != "\\"):
+            out.append(line[index:])
+            break
+        end = -1
+        if ch == '"':
+            end = line.find('"', index + 1)
+        elif ch == "!":
+            end = line.find("!", index + 1)
+            if line[index:end + 1] == "!trill!":
+                out.append(TRILL_MARKER)
+                index = end + 1
+                continue
+        elif ch == "[" and re.match(r"\[[A-Za-z]:", line[index:index + 3]):
+            end = line.find("]", index + 1)
+        if end > index:
+            out.append(line[index:end + 1])
+            index = end + 1
+            continue
+        out.append(TRILL_MARKER if ch == "T" else ROLL_MARKER if ch == "~" else ch)
+        index += 1
+    return "".join(out)
+
+
+def music21_score(tune: Tune) -> stream.Score:
+    """The tune as a music21 Score; AbcError naming the tune when music21 cannot read it."""
+    from music21 import abcFormat
+    from music21.abcFormat import translate
+
+    text = music21_text(tune)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            handler = abcFormat.ABCFile().readstr(text)
+            score = translate.abcToStreamScore(handler)
+    except Exception as exc:  # music21 raises many unrelated types on bad input
+        raise AbcError(f"music21 cannot read {tune.label!r}: {type(exc).__name__}: {exc}",
+                       path=tune.path, tune=tune.reference, line=tune.line) from exc
+    if not score.parts:
+        raise AbcError(f"music21 found no music in {tune.label!r}", path=tune.path, tune=tune.reference,
+                       line=tune.line)
+    return score
+
+
+_BAR = re.compile(r"::|:*\[?\|[\]|]?:*")
+
+
+def _skip_span(line: str, index: int) -> int:
+    """The index after a quoted text, `!...!` decoration or inline field starting at `index`, else -1."""
+    ch = line[index]
+    if ch == '"':
+        end = line.find('"', index + 1)
+    elif ch == "!":
+        end = line.find("!", index + 1)
+    elif ch == "[" and re.match(r"\[[A-Za-z]:", line[index:index + 3]):
+        end = line.find("]", index + 1)
+    else:
+        return -1
+    return end + 1 if end > index else -1
+
+
+def open_implied_repeats(lines: list[str], music_lines: list[int]) -> list[str]:
+    """Write out the start repeats abc2midi implies, which music21 would otherwise put at the tune's start.
+
+    A `:|` with no `|:` before it repeats from the previous `:|`, or from a `||`/`|]` that follows the
+    previous repeat; the previous `:|` then becomes `::` and such a double bar `|:`.
+    """
+    lines = list(lines)
+    candidate: tuple[int, int, int, str] | None = None  # line, start, end, replacement
+    open_start = after_repeat = False
+    edits: list[tuple[int, int, int, str]] = []
+    for number in music_lines:
+        line = lines[number]
+        index = 0
+        while index < len(line):
+            if line[index] == "%":
+                break
+            skip = _skip_span(line, index)
+            if skip > 0:
+                index = skip
+                continue
+            match = _BAR.match(line, index)
+            if not match:
+                index += 1
+                continue
+            token = match.group()
+            ends, starts = token.startswith(":"), token.endswith(":")
+            if ends:
+                if not open_start and candidate is not None:
+                    edits.append(candidate)
+                open_start = False
+                after_repeat = True
+                candidate = None if starts else (number, match.start(), match.end(), "::")
+            if starts:
+                open_start = True
+                candidate = None
+            elif not ends and after_repeat and not open_start and re.search(r"\|\||\[|\]", token):
+                candidate = (number, match.start(), match.end(), "|:")
+            index = match.end()
+    for number, start, end, replacement in sorted(edits, reverse=True):
+        lines[number] = lines[number][:start] + replacement + lines[number][end:]
+    return lines
