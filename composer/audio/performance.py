@@ -151,6 +151,18 @@ def beat_seconds(meter: str | None, quarter_bpm: float) -> float:
     return whole * float(bar) / beats_per_bar(meter)
 
 
+def effective_meter(tune: Tune) -> str | None:
+    """The meter the music starts in: the header M:, or an M: line between K: and the first note."""
+    meter = tune.meter
+    for body_line in tune.body:
+        text = body_line.text.strip()
+        if text.startswith("M:"):
+            meter = text[2:].split("%")[0].strip()
+        elif text and not text.startswith("%") and not re.match(r"^[A-Za-z+]:", text):
+            break
+    return meter
+
+
 def build_performance(tune: Tune, *, tempo_bpm: float | None = None, program: int | None = None,
                       accompaniment: bool = True, metronome: bool = True) -> Performance:
     """The tune's performance, with accompaniment and metronome parts a player may mute.
@@ -160,15 +172,16 @@ def build_performance(tune: Tune, *, tempo_bpm: float | None = None, program: in
     Raises AbcError when the tune cannot be turned into notes.
     """
     quarter_bpm = tune_tempo(tune)
+    meter = effective_meter(tune)
     if tempo_bpm:
-        quarter_bpm = quarter_bpm * tempo_bpm / (60.0 / beat_seconds(tune.meter, quarter_bpm))
+        quarter_bpm = quarter_bpm * tempo_bpm / (60.0 / beat_seconds(meter, quarter_bpm))
     from composer.notation.midi import ACCOMPANIMENT_CHANNEL, note_events
 
     events = note_events(tune, accompaniment=accompaniment, tempo_bpm=quarter_bpm, program=program or 0)
     melody = [e for e in events if e.channel != ACCOMPANIMENT_CHANNEL]
     backing = [e for e in events if e.channel == ACCOMPANIMENT_CHANNEL]
-    return performance_from_events(melody, tune=tune, quarter_bpm=quarter_bpm, accompaniment=backing,
-                                   metronome=metronome)
+    return performance_from_events(melody, tune=tune, meter=meter, quarter_bpm=quarter_bpm,
+                                   accompaniment=backing, metronome=metronome)
 
 
 def performance_from_events(melody: Sequence[NoteLike], *, tune: Tune | None = None,

@@ -1,4 +1,4 @@
-"""Fixtures for the audio tests: real tunes, the installed SoundFont, abc2midi's notes as an independent judge."""
+"""Audio test fixtures: real tunes, the installed SoundFont, abc2midi's notes as an independent judge."""
 
 from __future__ import annotations
 

@@ -28,7 +28,8 @@ def test_rendered_pitches_and_onsets_match_the_tune(file, reference, soundfont, 
     # Pitch: each note's spectrum just after its onset holds the note's harmonics best.
     heard = [pitch_at(audio, SAMPLE_RATE, n.start + 0.03, min(0.12, n.duration - 0.03)) for n in expected]
     pitch_hits = sum(h == n.pitch for h, n in zip(heard, expected, strict=True))
-    assert pitch_hits >= 0.95 * len(expected), [(n.pitch, h) for h, n in zip(heard, expected) if h != n.pitch]
+    assert pitch_hits >= 0.95 * len(expected), [(n.pitch, h) for h, n in zip(heard, expected, strict=True)
+                                                if h != n.pitch]
 
     # Onsets: detected from the audio alone, then compared with the notes' starts both ways.
     onsets = detect_onsets(audio, SAMPLE_RATE)
