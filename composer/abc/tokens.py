@@ -195,7 +195,7 @@ _MAIN = re.compile(
     r"|(?P<comment>%.*)"
     r"|(?P<continuation>\\[ \t]*(?=%|$))"
     r'|(?P<quoted>"(?P<qtext>[^"]*)(?P<qclose>"?))'
-    r"|(?P<deco>!(?P<dname>[^!\s]*)!)"
+    r"|(?P<deco>!(?P<dname>[^!\s]*)(?P<dclose>!?))"
     r"|(?P<pdeco>\+(?P<pname>[^+\s]*)\+)"
     r"|(?P<inline>\[(?P<iname>[A-Za-z]):(?P<ivalue>[^\]\n]*)(?P<iclose>\]?))"
     r"|(?P<bar>(?::*(?:\[\|\]|\[\||\|[|\]]*)(?::+)?|::+|\.\|)(?P<bnum>\d+(?:[,-]\d+)*)?)"
@@ -291,7 +291,7 @@ def tokenize_line(text: str, line: int = 1, column: int = 1) -> Iterator[Token]:
             kind = Kind.ANNOTATION if content[:1] in ("^", "_", "<", ">", "@") else Kind.CHORD_SYMBOL
             yield Quoted(kind, chunk, line, col, content, closed)
         elif group == "deco":
-            yield Decoration(Kind.DECORATION, chunk, line, col, m.group("dname"))
+            yield Decoration(Kind.DECORATION, chunk, line, col, m.group("dname"), bool(m.group("dclose")))
         elif group == "pdeco":
             yield Decoration(Kind.DECORATION, chunk, line, col, m.group("pname"))
         elif group == "shortdeco":
