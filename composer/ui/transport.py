@@ -1,0 +1,293 @@
+"""The transport bar: play/pause/stop, position, tempo, loop, instrument and volume over the audio Player.
+
+`QtPlayer` is the thin Qt side of composer.audio.player.Player: its hooks (called in the player's worker
+thread) become signals, which Qt queues to the receivers' thread. `TransportBar` only connects to those
+signals. The main window docks the bar, gives it the current tune with `set_tune()`, connects
+`sourcePositionChanged(line, column)` to its editor/staff highlight, and calls `play_from_source()` for
+"play from the cursor". An audio failure is shown once in the bar and emitted once as `errorOccurred`.
+"""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QSlider,
+    QSpinBox,
+    QStyle,
+    QToolButton,
+    QWidget,
+)
+
+from composer.abc.tunebook import Tune
+from composer.audio.instruments import FOLK_PROGRAMS, GM_PROGRAMS
+from composer.audio.performance import Performance
+from composer.audio.player import Player, PlayerState, Position
+from composer.errors import ComposerError
+
+
+class QtPlayer(QObject, Player):
+    """The audio Player with Qt signals in place of its hooks."""
+
+    stateChanged = Signal(str)  # a PlayerState value
+    positionChanged = Signal(object)  # Position
+    performanceLoaded = Signal(object)  # Performance
+    playbackFinished = Signal()
+    playbackFailed = Signal(object)  # ComposerError
+
+    def __init__(self, parent: QObject | None = None, **options) -> None:
+        QObject.__init__(self, parent)
+        Player.__init__(self, **options)
+
+    def state_changed(self, state: PlayerState) -> None:
+        self.stateChanged.emit(state.value)
+
+    def position_changed(self, position: Position) -> None:
+        self.positionChanged.emit(position)
+
+    def loaded(self, performance: Performance) -> None:
+        self.performanceLoaded.emit(performance)
+
+    def finished(self) -> None:
+        self.playbackFinished.emit()
+
+    def failed(self, error: ComposerError) -> None:
+        self.playbackFailed.emit(error)
+
+
+def _clock(seconds: float) -> str:
+    seconds = max(0, int(round(seconds)))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+class TransportBar(QWidget):
+    """Play/pause, stop, a bar slider, time, tempo, loop bars, instrument, volume, metronome and count-in."""
+
+    sourcePositionChanged = Signal(int, int)  # line, column (1-based) of the sounding melody note
+    barChanged = Signal(int)  # bar index in playing order
+    stateChanged = Signal(str)  # "playing", "paused", "stopped"
+    errorOccurred = Signal(str)  # each distinct audio problem, once
+
+    def __init__(self, parent: QWidget | None = None, *, soundfont: str | os.PathLike | None = None,
+                 driver: str | None = None, driver_options: dict | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("TransportBar")
+        self.player = QtPlayer(self, soundfont=soundfont, driver=driver, driver_options=driver_options)
+        self.performance: Performance | None = None
+        self._state = PlayerState.STOPPED
+        self._reported: set[str] = set()
+        self._last_place: tuple[int, int] | None = None
+        self._pending_play: float | None = None
+        self._build()
+        self.player.stateChanged.connect(self._on_state)
+        self.player.positionChanged.connect(self._on_position)
+        self.player.performanceLoaded.connect(self._on_loaded)
+        self.player.playbackFailed.connect(self._on_failed)
+        self._sync_enabled()
+
+    # -- building --------------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        style = self.style()
+        self.play_button = QToolButton(self, objectName="play")
+        self.play_button.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay))
+        self.play_button.setToolTip("Play / pause (from the current position)")
+        self.play_button.clicked.connect(self.toggle_play)
+        self.stop_button = QToolButton(self, objectName="stop")
+        self.stop_button.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_MediaStop))
+        self.stop_button.setToolTip("Stop")
+        self.stop_button.clicked.connect(self.stop)
+
+        self.position_slider = QSlider(Qt.Orientation.Horizontal, self, objectName="position")
+        self.position_slider.setToolTip("Bar")
+        self.position_slider.setRange(0, 0)
+        self.position_slider.sliderReleased.connect(self._on_slider_released)
+        self.position_label = QLabel("–", self, objectName="positionLabel")
+        self.position_label.setMinimumWidth(self.fontMetrics().horizontalAdvance("Bar 000/000  0:00/0:00"))
+
+        self.tempo_spin = QDoubleSpinBox(self, objectName="tempo")
+        self.tempo_spin.setRange(20, 400)
+        self.tempo_spin.setDecimals(0)
+        self.tempo_spin.setSuffix(" bpm")
+        self.tempo_spin.setToolTip("Tempo in beats a minute (a dotted quarter in 6/8)")
+        self.tempo_spin.valueChanged.connect(self._on_tempo)
+
+        self.loop_check = QCheckBox("Loop", self, objectName="loop")
+        self.loop_first = QSpinBox(self, objectName="loopFirst")
+        self.loop_last = QSpinBox(self, objectName="loopLast")
+        for spin, tip in ((self.loop_first, "First bar of the loop"),
+                          (self.loop_last, "Last bar of the loop")):
+            spin.setRange(1, 1)
+            spin.setToolTip(tip)
+            spin.setEnabled(False)
+            spin.valueChanged.connect(self._on_loop)
+        self.loop_check.toggled.connect(self._on_loop)
+
+        self.instrument_combo = QComboBox(self, objectName="instrument")
+        self.instrument_combo.setToolTip("Instrument (General MIDI)")
+        order = list(FOLK_PROGRAMS) + [p for p in range(len(GM_PROGRAMS)) if p not in FOLK_PROGRAMS]
+        for program in order:
+            self.instrument_combo.addItem(f"{program + 1:3d} {GM_PROGRAMS[program]}", program)
+        self.instrument_combo.insertSeparator(len(FOLK_PROGRAMS))
+        self.instrument_combo.currentIndexChanged.connect(
+            lambda _: self.player.set_program(self.instrument_combo.currentData()))
+
+        self.volume_slider = QSlider(Qt.Orientation.Horizontal, self, objectName="volume")
+        self.volume_slider.setRange(0, 100)
+        self.volume_slider.setValue(80)
+        self.volume_slider.setMaximumWidth(90)
+        self.volume_slider.setToolTip("Volume")
+        self.volume_slider.valueChanged.connect(lambda v: self.player.set_volume(v / 100))
+
+        self.metronome_check = QCheckBox("Metronome", self, objectName="metronome")
+        self.metronome_check.toggled.connect(self.player.set_metronome)
+        self.count_in_check = QCheckBox("Count in", self, objectName="countIn")
+        self.count_in_check.toggled.connect(lambda on: self.player.set_count_in(1 if on else 0))
+        self.accompaniment_check = QCheckBox("Chords", self, objectName="accompaniment")
+        self.accompaniment_check.setToolTip("Accompaniment from the chord symbols")
+        self.accompaniment_check.toggled.connect(self.player.set_accompaniment)
+
+        self.status_label = QLabel("", self, objectName="status")
+        self.status_label.setWordWrap(False)
+
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 2)
+        for widget in (self.play_button, self.stop_button, self.position_slider, self.position_label,
+                       self.tempo_spin, self.loop_check, self.loop_first, QLabel("–", self), self.loop_last,
+                       self.instrument_combo, self.volume_slider, self.metronome_check, self.count_in_check,
+                       self.accompaniment_check, self.status_label):
+            layout.addWidget(widget)
+        layout.setStretch(2, 1)
+
+    # -- public slots ------------------------------------------------------------------------------------
+
+    @Slot(object)
+    def set_tune(self, tune: Tune | None) -> None:
+        """Prepare `tune` for playing (built in the player's thread); None clears the bar."""
+        self.performance = None
+        self._sync_enabled()
+        if tune is not None:
+            self.player.load_tune(tune)
+
+    @Slot()
+    def toggle_play(self) -> None:
+        if self._state is PlayerState.PLAYING:
+            self.player.pause()
+        elif self._state is PlayerState.PAUSED:
+            self.player.resume()
+        else:
+            self.player.play()
+
+    @Slot()
+    def stop(self) -> None:
+        self.player.stop()
+
+    @Slot(int, int)
+    def play_from_source(self, line: int, column: int = 1) -> None:
+        """Play from the bar holding the note written at (line, column), e.g. the editor's cursor."""
+        if self.performance is None:
+            return
+        bar = self.performance.bar_at_source(line, column)
+        self.player.play_bar(bar.index if bar else 0)
+
+    def set_output(self, *, soundfont: str | os.PathLike | None = None, driver: str | None = None,
+                   driver_options: dict | None = None) -> None:
+        """Another SoundFont or audio driver (settings); a past failure may be reported again."""
+        self._reported.clear()
+        self.status_label.clear()
+        self.player.set_output(soundfont=soundfont, driver=driver, driver_options=driver_options)
+
+    def shutdown(self) -> None:
+        """Stop playback and release FluidSynth (call when the window closes)."""
+        self.player.close()
+
+    # -- player signals ----------------------------------------------------------------------------------
+
+    @Slot(object)
+    def _on_loaded(self, performance: Performance) -> None:
+        self.performance = performance
+        bars = max(1, len(performance.bars))
+        self.position_slider.setRange(0, bars - 1)
+        for spin in (self.loop_first, self.loop_last):
+            spin.blockSignals(True)
+            spin.setRange(1, bars)
+            spin.blockSignals(False)
+        self.loop_last.setValue(bars)
+        self.tempo_spin.blockSignals(True)
+        self.tempo_spin.setValue(round(performance.tempo_bpm))
+        self.tempo_spin.blockSignals(False)
+        self.player.set_tempo_factor(1.0)
+        self._on_loop()
+        self._sync_enabled()
+        self._show_position(Position(0.0, 0))
+
+    @Slot(str)
+    def _on_state(self, value: str) -> None:
+        self._state = PlayerState(value)
+        icon = QStyle.StandardPixmap.SP_MediaPause if self._state is PlayerState.PLAYING \
+            else QStyle.StandardPixmap.SP_MediaPlay
+        self.play_button.setIcon(self.style().standardIcon(icon))
+        self.stateChanged.emit(value)
+
+    @Slot(object)
+    def _on_position(self, position: Position) -> None:
+        self._show_position(position)
+        place = (position.line, position.column) if position.line is not None else None
+        if place is not None and place != self._last_place:
+            self.sourcePositionChanged.emit(*place)
+        self._last_place = place
+
+    @Slot(object)
+    def _on_failed(self, error: ComposerError) -> None:
+        message = str(error)
+        self.status_label.setText(message.split(". ")[0])
+        self.status_label.setToolTip(message)
+        if message not in self._reported:
+            self._reported.add(message)
+            self.errorOccurred.emit(message)
+
+    # -- helpers -------------------------------------------------------------------------------------------
+
+    def _show_position(self, position: Position) -> None:
+        performance = self.performance
+        if performance is None:
+            self.position_label.setText("–")
+            return
+        if not self.position_slider.isSliderDown() and self.position_slider.value() != position.bar:
+            self.position_slider.setValue(position.bar)
+            self.barChanged.emit(position.bar)
+        factor = self.player.tempo_factor or 1.0
+        prefix = "Count-in  " if position.counting_in else ""
+        self.position_label.setText(
+            f"{prefix}Bar {position.bar + 1}/{len(performance.bars)}  "
+            f"{_clock(max(0.0, position.time) / factor)}/{_clock(performance.duration / factor)}")
+
+    def _on_slider_released(self) -> None:
+        self.player.seek_bar(self.position_slider.value())
+
+    def _on_tempo(self, bpm: float) -> None:
+        if self.performance is not None and bpm > 0:
+            self.player.set_tempo_factor(bpm / self.performance.tempo_bpm)
+
+    def _on_loop(self, *_: object) -> None:
+        enabled = self.loop_check.isChecked()
+        self.loop_first.setEnabled(enabled)
+        self.loop_last.setEnabled(enabled)
+        if enabled:
+            self.player.set_loop(self.loop_first.value() - 1, self.loop_last.value() - 1)
+        else:
+            self.player.set_loop(None)
+
+    def _sync_enabled(self) -> None:
+        ready = self.performance is not None
+        for widget in (self.play_button, self.stop_button, self.position_slider, self.tempo_spin,
+                       self.loop_check):
+            widget.setEnabled(ready)
+        if not ready:
+            self.position_label.setText("–")
