@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import abc2midi_notes, nottingham_tune
+from reference_notes import abc2midi_notes, nottingham_tune
 
 from composer.abc.corpora import nottingham_dir
 from composer.abc.keys import NATURAL_SEMITONES

@@ -7,7 +7,7 @@ import time
 import wave
 
 import numpy as np
-from conftest import nottingham_tune
+from reference_notes import nottingham_tune
 from spectrum import detect_onsets, pitch_at
 
 from composer.abc.tokens import Kind, tokenize_tune

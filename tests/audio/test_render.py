@@ -6,7 +6,7 @@ import wave
 
 import numpy as np
 import pytest
-from conftest import abc2midi_notes, nottingham_tune
+from reference_notes import abc2midi_notes, nottingham_tune
 from spectrum import detect_onsets, mono, pitch_at
 
 from composer.audio.performance import MELODY, build_performance
