@@ -163,18 +163,16 @@ def effective_meter(tune: Tune) -> str | None:
     return meter
 
 
-def build_performance(tune: Tune, *, tempo_bpm: float | None = None, program: int | None = None,
+def build_performance(tune: Tune, *, tempo_qpm: float | None = None, program: int | None = None,
                       accompaniment: bool = True, metronome: bool = True) -> Performance:
     """The tune's performance, with accompaniment and metronome parts a player may mute.
 
-    `tempo_bpm` counts the meter's beats a minute (default: the tune's Q:). Notes come from
-    composer.notation.midi.note_events; each melody note gets its source place (see composer.audio.follow).
-    Raises AbcError when the tune cannot be turned into notes.
+    `tempo_qpm` is in quarter notes a minute, as in note_events() and `composer export --tempo` (default:
+    the tune's Q:). Notes come from composer.notation.midi.note_events; each melody note gets its source
+    place (see composer.audio.follow). Raises AbcError when the tune cannot be turned into notes.
     """
-    quarter_bpm = tune_tempo(tune)
+    quarter_bpm = tempo_qpm if tempo_qpm and tempo_qpm > 0 else tune_tempo(tune)
     meter = effective_meter(tune)
-    if tempo_bpm:
-        quarter_bpm = quarter_bpm * tempo_bpm / (60.0 / beat_seconds(meter, quarter_bpm))
     from composer.notation.midi import ACCOMPANIMENT_CHANNEL, note_events
 
     events = note_events(tune, accompaniment=accompaniment, tempo_bpm=quarter_bpm, program=program or 0)

@@ -121,9 +121,9 @@ class Player:
         """Play `performance` from now on (stops what is playing)."""
         self._send("load", performance)
 
-    def load_tune(self, tune: Tune, *, tempo_bpm: float | None = None) -> None:
+    def load_tune(self, tune: Tune) -> None:
         """Build the tune's performance in the worker thread, then load it; `loaded` or `failed` follows."""
-        self._send("load_tune", tune, tempo_bpm)
+        self._send("load_tune", tune)
 
     def play(self, start: float | None = None) -> None:
         """Start (or restart) at `start` seconds, default the current position (the loop start if looping)."""
@@ -265,8 +265,8 @@ class Player:
         self.loop = None
         self._report(0.0, force=True)
 
-    def _do_load_tune(self, tune: Tune, tempo_bpm: float | None) -> None:
-        performance = build_performance(tune, tempo_bpm=tempo_bpm, program=self.program)
+    def _do_load_tune(self, tune: Tune) -> None:
+        performance = build_performance(tune, program=self.program)
         self._do_load(performance)
         self._call_hook(self.loaded, performance)
 

@@ -18,6 +18,9 @@ from composer.errors import AudioError
 
 #: Longest release tail rendered after the last note ends, in seconds.
 MAX_TAIL = 3.0
+# The process's file-creation mask, read once at import (reading it means setting it).
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
 
 
 def render_performance(performance: Performance, *, soundfont: str | os.PathLike | SoundFont | None = None,
@@ -67,8 +70,8 @@ def render_performance(performance: Performance, *, soundfont: str | os.PathLike
 def render_tune(tune: Tune, *, soundfont: str | os.PathLike | SoundFont | None = None,
                 program: int | None = None, tempo: float | None = None, accompaniment: bool = False,
                 sample_rate: int = SAMPLE_RATE) -> np.ndarray:
-    """The tune as float32 stereo samples (frames, 2); `tempo` in the meter's beats a minute (default Q:)."""
-    performance = build_performance(tune, tempo_bpm=tempo, program=program, accompaniment=accompaniment,
+    """The tune as float32 stereo samples (frames, 2); `tempo` in quarter notes a minute (default: Q:)."""
+    performance = build_performance(tune, tempo_qpm=tempo, program=program, accompaniment=accompaniment,
                                     metronome=False)
     parts = (MELODY, ACCOMPANIMENT) if accompaniment else (MELODY,)
     return render_performance(performance, soundfont=soundfont, program=program, parts=parts,
@@ -100,6 +103,7 @@ def write_wav(samples: np.ndarray, path: str | os.PathLike, *, sample_rate: int 
             wav.setsampwidth(2)
             wav.setframerate(sample_rate)
             wav.writeframes(pcm.tobytes())
+        os.chmod(temporary, 0o666 & ~_UMASK)  # mkstemp makes it private; a WAV is an ordinary file
         os.replace(temporary, target)
     except OSError as exc:
         Path(temporary).unlink(missing_ok=True)
@@ -111,6 +115,6 @@ def write_wav(samples: np.ndarray, path: str | os.PathLike, *, sample_rate: int 
 
 def export_wav(tune: Tune, path: str | os.PathLike, *, soundfont: str | os.PathLike | SoundFont | None = None,
                program: int | None = None, tempo: float | None = None) -> None:
-    """Render `tune` (melody; `program` GM instrument, `tempo` beats a minute) to a 44.1 kHz 16-bit WAV file,
-    peak-normalized to -1 dBFS."""
+    """Render `tune` (melody; `program` GM instrument, `tempo` quarter notes a minute, as for MIDI export)
+    to a 44.1 kHz 16-bit stereo WAV file, peak-normalized to -1 dBFS."""
     write_wav(render_tune(tune, soundfont=soundfont, program=program, tempo=tempo), path, peak=0.89)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import wave
 
 import numpy as np
@@ -9,7 +11,7 @@ import pytest
 from reference_notes import abc2midi_notes, nottingham_tune
 from spectrum import detect_onsets, mono, pitch_at
 
-from composer.audio.performance import MELODY, build_performance
+from composer.audio.performance import MELODY, build_performance, tune_tempo
 from composer.audio.render import export_wav, render_performance, render_tune
 from composer.audio.synth import SAMPLE_RATE
 
@@ -45,7 +47,7 @@ def test_program_and_tempo_change_the_sound(soundfont):
     piano = render_tune(tune, soundfont=soundfont)
     flute = render_tune(tune, soundfont=soundfont, program=73)
     performance = build_performance(tune)
-    fast = render_tune(tune, soundfont=soundfont, tempo=2 * performance.tempo_bpm)
+    fast = render_tune(tune, soundfont=soundfont, tempo=2 * tune_tempo(tune))  # quarter notes a minute
     # Twice the tempo: the music takes half the time (the release tail adds at most MAX_TAIL).
     assert abs(len(fast) / SAMPLE_RATE - performance.duration / 2) < 3.0
     assert abs(len(piano) / SAMPLE_RATE - performance.duration) < 3.0
@@ -82,3 +84,6 @@ def test_export_wav_writes_a_normalized_16_bit_file(soundfont, tmp_path):
     peak = np.max(np.abs(frames)) / 32767
     assert 0.8 < peak < 0.9  # -1 dBFS
     assert list(tmp_path.iterdir()) == [target]  # no temporary file left behind
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask  # like any file the user saves
