@@ -9,12 +9,14 @@ signals). Errors never escape the worker: they become an AudioError (or AbcError
 
 from __future__ import annotations
 
+import atexit
 import bisect
 import heapq
 import os
 import queue
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -36,6 +38,15 @@ from composer.errors import ComposerError
 #: How often position_changed fires between notes, in seconds of wall time.
 POSITION_INTERVAL = 0.1
 BASE_GAIN = 0.6
+
+# Players with a live worker, closed at exit so no audio driver thread outlives the interpreter.
+_live_players: weakref.WeakSet[Player] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_live_players() -> None:
+    for player in list(_live_players):
+        player.close(timeout=1.0)
 
 
 class PlayerState(StrEnum):
@@ -204,6 +215,7 @@ class Player:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="composer-player", daemon=True)
                 self._thread.start()
+                _live_players.add(self)
         self._commands.put((name, args))
 
     def _run(self) -> None:
