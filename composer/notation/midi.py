@@ -216,12 +216,12 @@ def _expanded_score(tune: Tune) -> stream.Score:
 
     When music21 cannot expand the repeats (badly formed ones), the tune is played as written.
     """
-    from music21 import repeat
+    from music21 import exceptions21, repeat
 
     score = music21_score(tune)
     try:
         expanded = score.expandRepeats()
-    except (repeat.ExpanderException, IndexError, ValueError):
+    except (repeat.ExpanderException, exceptions21.StreamException, IndexError, ValueError):
         expanded = score
     try:
         return expanded.stripTies()

@@ -47,8 +47,9 @@ def mend_chord_symbol(text: str) -> str:
 
 
 def music21_text(tune: Tune) -> str:
-    """The tune's ABC as handed to music21: standalone (file header folded in), chord symbols mended,
-    and the trill and roll decorations, which music21's reader drops, turned into markers it keeps."""
+    """The tune's ABC as handed to music21: standalone (file header folded in), read as ABC 2.1, chord
+    symbols mended, implied start repeats written out, and the trill and roll decorations, which
+    music21's reader drops, turned into markers it keeps."""
     text = standalone_tune_text(tune)
     text = _QUOTED.sub(lambda m: '"' + mend_chord_symbol(m.group(1)) + '"', text)
     lines = text.split("\n")
@@ -60,7 +61,9 @@ def music21_text(tune: Tune) -> str:
         elif in_body and not line.lstrip().startswith("%"):
             lines[number] = mark_ornaments(line)
             music_lines.append(number)
-    return "\n".join(open_implied_repeats(lines, music_lines))
+    # ABC 2.1 rules (music21 otherwise reads as 1.3): an accidental holds for the rest of the bar, in
+    # every octave, as abc2midi plays it.
+    return "%abc-2.1\n" + "\n".join(open_implied_repeats(lines, music_lines))
 
 
 _FIELD_LINE = re.compile(r"^[A-Za-z+]:")
@@ -142,14 +145,27 @@ def open_implied_repeats(lines: list[str], music_lines: list[int]) -> list[str]:
     """Write out the start repeats abc2midi implies, which music21 would otherwise put at the tune's start.
 
     A `:|` with no `|:` before it repeats from the previous `:|`, or from a `||`/`|]` that follows the
-    previous repeat; the previous `:|` then becomes `::` and such a double bar `|:`.
+    previous repeat. music21 also misreads `::` and `:|:` (it loses the start repeat, or all the bars), and
+    loses a start repeat at the end of a line followed by a P: line, so every implied or combined start
+    repeat is written as `:||:` inside a line, and as `|:` at the start of the next music line when it
+    stands at the end of a line.
     """
     lines = list(lines)
-    candidate: tuple[int, int, int, str] | None = None  # line, start, end, replacement
+    edits: list[tuple[int, int, int, str]] = []  # (line, start, end, replacement)
+    candidate: tuple[int, int, int, str] | None = None  # opens the implied start if a later :| needs it
     open_start = after_repeat = False
-    edits: list[tuple[int, int, int, str]] = []
+    next_line: str | None = None  # "candidate" or "forced": a start repeat at the start of the next line
     for number in music_lines:
         line = lines[number]
+        if next_line is not None:
+            lead = _BAR.match(line)
+            span = (lead.start(), lead.end()) if lead and lead.group() == "|" else (0, 0)
+            edit = (number, *span, "|:")
+            if next_line == "forced":
+                edits.append(edit)
+            else:
+                candidate = edit
+            next_line = None
         index = 0
         while index < len(line):
             if line[index] == "%":
@@ -162,19 +178,29 @@ def open_implied_repeats(lines: list[str], music_lines: list[int]) -> list[str]:
             if not match:
                 index += 1
                 continue
-            token = match.group()
+            token, span = match.group(), (match.start(), match.end())
             ends, starts = token.startswith(":"), token.endswith(":")
+            at_line_end = not line[match.end():].split("%")[0].strip(" \t\\")
             if ends:
                 if not open_start and candidate is not None:
                     edits.append(candidate)
-                open_start = False
-                after_repeat = True
-                candidate = None if starts else (number, match.start(), match.end(), "::")
-            if starts:
+                after_repeat, open_start, candidate = True, False, None
+            if ends and starts:
                 open_start = True
-                candidate = None
-            elif not ends and after_repeat and not open_start and re.search(r"\|\||\[|\]", token):
-                candidate = (number, match.start(), match.end(), "|:")
+                if at_line_end:
+                    edits.append((number, *span, ":|"))
+                    next_line = "forced"
+                elif token != ":||:":
+                    edits.append((number, *span, ":||:"))
+            elif ends:
+                if at_line_end:
+                    next_line = "candidate"
+                else:
+                    candidate = (number, *span, ":||:")
+            elif starts:
+                open_start, candidate = True, None
+            elif after_repeat and not open_start and re.search(r"\|\||\[|\]", token):
+                candidate = (number, *span, "|:")
             index = match.end()
     for number, start, end, replacement in sorted(edits, reverse=True):
         lines[number] = lines[number][:start] + replacement + lines[number][end:]
