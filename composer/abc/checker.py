@@ -361,7 +361,7 @@ class _TuneChecker:
                     element(tok.length, tok)  # type: ignore[attr-defined]
             elif kind is Kind.MULTI_REST:
                 assert isinstance(tok, Rest)
-                bars = int(tok.length)
+                bars = min(int(tok.length), 64)  # more whole bars of rest change nothing
                 size = self.current_meter()
                 for _ in range(max(bars - 1, 0)):
                     events.append(("units", size or Fraction(0)))

@@ -1,4 +1,4 @@
-"""Fixtures of the ABC tests: the real collections (Nottingham and music21's folk ABC), read once a session."""
+"""Fixtures of the ABC tests: the real collections (Nottingham, music21's folk ABC), read once a session."""
 
 from __future__ import annotations
 

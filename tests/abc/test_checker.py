@@ -106,7 +106,9 @@ def test_never_raises_on_bad_input(text):
 def test_binary_junk_and_five_megabytes():
     junk = bytes(random.Random(3).randrange(256) for _ in range(20_000)).decode("latin-1")
     assert check_text(junk)  # reported, never silent
-    big = (HEADER + "GABc d2e2|f8|]\n\n") * 120_000 + ("X:2\nK:C\n" + "[(\"{!" * 1000 + "\n")
+    tunes = (HEADER + "GABc d2e2|f8|]\n\n") * 2_000
+    free_text = "Some free text between tunes, with | bars [ and ( brackets.\n" * 82_000
+    big = tunes + free_text + "\nX:2\nK:C\n" + ("[(\"{!" * 1000 + "\n") * 20
     assert len(big) > 5_000_000
     found = check_text(big)
     assert found and not any("internal" in d.message for d in found)

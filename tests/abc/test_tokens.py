@@ -21,8 +21,10 @@ def test_notes_carry_accidental_letter_octave_and_length():
     ]
 
 
-@pytest.mark.parametrize("text,value", [("", 1), ("2", 2), ("/", Fraction(1, 2)), ("//", Fraction(1, 4)),
-                                        ("3/2", Fraction(3, 2)), ("/4", Fraction(1, 4)), ("3//", Fraction(3, 4))])
+@pytest.mark.parametrize("text,value", [
+    ("", 1), ("2", 2), ("/", Fraction(1, 2)), ("//", Fraction(1, 4)), ("3/2", Fraction(3, 2)),
+    ("/4", Fraction(1, 4)), ("3//", Fraction(3, 4)),
+])
 def test_lengths(text, value):
     assert parse_length(text) == value
 
@@ -30,9 +32,10 @@ def test_lengths(text, value):
 def test_every_element_kind():
     line = '|:"Am7/G"!trill!~A>B (3cde {/g}[CEG]2 z2 x Z4 y (A-A) "^text" [K:D] & +fermata+ .c|1 :|2 [1 |] \\'
     assert kinds(line) == [
-        "bar", "chord_symbol", "decoration", "decoration", "note", "broken", "note", "tuplet", "note", "note",
-        "note", "grace_start", "note", "grace_end", "chord_start", "note", "note", "note", "chord_end", "rest",
-        "rest", "multi_rest", "spacer", "slur_start", "note", "tie", "note", "slur_end", "annotation",
+        "bar", "chord_symbol", "decoration", "decoration", "note", "broken", "note", "tuplet", "note",
+        "note", "note", "grace_start", "note", "grace_end", "chord_start", "note", "note", "note",
+        "chord_end", "rest", "rest", "multi_rest", "spacer", "slur_start", "note", "tie", "note", "slur_end",
+        "annotation",
         "inline_field", "overlay", "decoration", "decoration", "note", "bar", "variant", "bar", "variant",
         "variant", "bar", "continuation",
     ]
@@ -41,9 +44,9 @@ def test_every_element_kind():
 def test_bar_lines_and_endings():
     bars = [(t.kind.value, t.text) for t in tokenize("|| |] [| :|: :: |:: .| [|] :|2 |[1,3") if t.kind
             not in (Kind.SPACE, Kind.EOL)]
-    assert bars == [("bar", "||"), ("bar", "|]"), ("bar", "[|"), ("bar", ":|:"), ("bar", "::"), ("bar", "|::"),
-                    ("bar", ".|"), ("bar", "[|]"), ("bar", ":|"), ("variant", "2"), ("bar", "|"),
-                    ("variant", "[1,3")]
+    assert bars == [("bar", "||"), ("bar", "|]"), ("bar", "[|"), ("bar", ":|:"), ("bar", "::"),
+                    ("bar", "|::"), ("bar", ".|"), ("bar", "[|]"), ("bar", ":|"), ("variant", "2"),
+                    ("bar", "|"), ("variant", "[1,3")]
     variant = [t for t in tokenize("[1-3") if t.kind is Kind.VARIANT][0]
     assert variant.numbers == (1, 2, 3)
 
@@ -82,5 +85,6 @@ def test_tokens_cover_every_body_line_of_nottingham(nottingham):
 
 
 def test_nottingham_has_no_unknown_characters(nottingham):
-    unknown = [(t.label, tok.text) for t in nottingham for tok in tokenize_tune(t) if tok.kind is Kind.UNKNOWN]
+    unknown = [(t.label, tok.text) for t in nottingham for tok in tokenize_tune(t)
+               if tok.kind is Kind.UNKNOWN]
     assert unknown == []
