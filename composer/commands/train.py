@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from composer.errors import TrainingError
@@ -20,6 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--resume", action="store_true", help="go on from the run folder's last checkpoint")
     parser.add_argument("--minutes", type=float, help="time budget (overrides the preset)")
     parser.add_argument("--steps", type=int, help="step budget (overrides the preset)")
+    parser.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
     parser.add_argument("--no-validate", action="store_true", help="skip the abc2midi check of the data")
     parser.add_argument("--quiet", action="store_true", help="print evaluations only")
 
@@ -37,6 +39,8 @@ def run(args: argparse.Namespace) -> int:
 
     preset = load_preset(args.config or args.preset)
     config = preset.train.with_budget(args.minutes, args.steps)
+    if args.threads:
+        config = replace(config, threads=args.threads)
     sources = args.data or list(DEFAULT_CORPUS)
     corpus = build_corpus(sources, config.validation_fraction, validate=not args.no_validate,
                           cache_dir=args.out / ".cache")

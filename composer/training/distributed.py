@@ -47,6 +47,11 @@ class Distributed:
         """This replica's share of a batch: every world_size-th row, same width on every replica."""
         if self.world_size == 1:
             return batch
+        rows = batch.inputs.shape[0]
+        if self.rank >= rows:
+            # Fewer tunes than replicas: repeat a row with nothing to learn, so every replica steps together.
+            pick = [self.rank % rows]
+            return TuneBatch(batch.inputs[pick], batch.targets[pick], batch.mask[pick] & False, batch.body[pick])
         pick = slice(self.rank, None, self.world_size)
         return TuneBatch(batch.inputs[pick], batch.targets[pick], batch.mask[pick], batch.body[pick])
 
