@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     from composer.training.config import load_preset
     from composer.training.corpus import DEFAULT_CORPUS, build_corpus
     from composer.training.export import export_onnx, make_card
-    from composer.training.loop import Evaluation, TrainingFinished, TrainStep, Trainer
+    from composer.training.loop import Evaluation, Trainer, TrainingFinished, TrainStep
 
     preset = load_preset(args.config or args.preset)
     config = preset.train.with_budget(args.minutes, args.steps)

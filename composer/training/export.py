@@ -145,7 +145,7 @@ def model_from_onnx(path: Path | str) -> CharLSTM:
         state[f"lstms.{i}.bias_hh_l0"] = _onnx_gates_to_torch(b[0][4 * hidden:])
     gathers = [n for n in proto.graph.node if n.op_type == "Gather" and n.input[0] in weights]
     state["embedding.weight"] = torch.from_numpy(weights[gathers[0].input[0]].copy())
-    linear_names = ["dense.%d" % i for i in range(len(config.dense))] + ["head"]
+    linear_names = [f"dense.{i}" for i in range(len(config.dense))] + ["head"]
     linears = _linear_weights(proto, weights)
     if len(linears) != len(linear_names):
         raise ModelError("the ONNX graph's dense layers do not match its card", path=str(path))
