@@ -99,10 +99,10 @@ def abc2midi_melody(text: str, workdir: Path) -> tuple[list[Note], float | None]
 
 def our_melody(tune: Tune) -> list[Note]:
     """Our export's written notes (no grace notes, no accompaniment) in quarter notes."""
-    # At 60 quarter notes per minute, one second is one quarter note.
-    events = note_events(tune, tempo_bpm=60.0, grace_notes=False)
-    notes = [(e.pitch, Fraction(e.start).limit_denominator(3840),
-              Fraction(e.duration).limit_denominator(3840)) for e in events]
+    per_second = tempo_qpm(tune) / 60.0
+    events = note_events(tune, grace_notes=False)
+    notes = [(e.pitch, Fraction(e.start * per_second).limit_denominator(3840),
+              Fraction(e.duration * per_second).limit_denominator(3840)) for e in events]
     return sorted(notes, key=lambda n: (n[1], n[0]))
 
 

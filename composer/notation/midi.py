@@ -9,6 +9,7 @@ of an optional accompaniment channel instead of music21's zero-length chords.
 from __future__ import annotations
 
 import bisect
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -103,11 +104,14 @@ def note_events(tune: Tune, *, accompaniment: bool = False, tempo_bpm: float | N
     chord pattern per beat on ACCOMPANIMENT_CHANNEL. `grace_notes=False` leaves grace notes out and gives
     their time back to the notes they lead to.
     """
-    seconds_per_quarter = 60.0 / (tempo_bpm if tempo_bpm and tempo_bpm > 0 else tempo_qpm(tune))
+    qpm = tempo_bpm if tempo_bpm and tempo_bpm > 0 else tempo_qpm(tune)
+    seconds_per_quarter = 60.0 / qpm
+    soundings = _performance(tune, accompaniment=accompaniment, program=program, grace_notes=grace_notes,
+                             qpm=qpm)
     events = [
         NoteEvent(float(s.start) * seconds_per_quarter, float(s.duration) * seconds_per_quarter, s.pitch,
                   s.velocity, s.channel, s.program)
-        for s in _performance(tune, accompaniment=accompaniment, program=program, grace_notes=grace_notes)
+        for s in soundings
     ]
     events.sort(key=lambda e: (e.start, e.channel, e.pitch))
     return events
@@ -117,7 +121,7 @@ def midi_file(tune: Tune, *, accompaniment: bool = False, tempo_bpm: float | Non
               program: int = 0) -> mido.MidiFile:
     """A type-1 MIDI file: a conductor track (tempo, meter, title), the melody, and the accompaniment."""
     qpm = tempo_bpm if tempo_bpm and tempo_bpm > 0 else tempo_qpm(tune)
-    soundings = _performance(tune, accompaniment=accompaniment, program=program, grace_notes=True)
+    soundings = _performance(tune, accompaniment=accompaniment, program=program, grace_notes=True, qpm=qpm)
     midi = mido.MidiFile(type=1, ticks_per_beat=TICKS_PER_QUARTER)
     conductor = mido.MidiTrack()
     conductor.append(mido.MetaMessage("track_name", name=tune.title or tune.label, time=0))
@@ -186,7 +190,8 @@ def _ticks(quarters: Fraction) -> int:
     return round(quarters * TICKS_PER_QUARTER)
 
 
-def _performance(tune: Tune, *, accompaniment: bool, program: int, grace_notes: bool) -> list[_Sounding]:
+def _performance(tune: Tune, *, accompaniment: bool, program: int, grace_notes: bool,
+                 qpm: float) -> list[_Sounding]:
     """Every note of the tune in quarter notes, repeats expanded, ties merged, grace notes timed."""
     score = _expanded_score(tune)
     unit = Fraction(tune.unit or default_unit_length(tune.meter))
@@ -195,7 +200,7 @@ def _performance(tune: Tune, *, accompaniment: bool, program: int, grace_notes: 
     channels = _melody_channels()
     for part_index, part in enumerate(score.parts):
         channel = next(channels)
-        notes = list(_part_notes(part, channel, program, unit))
+        notes = list(_part_notes(part, channel, program, unit, _trill_note(qpm)))
         soundings.extend(_timed_graces(notes, grace_length) if grace_notes
                          else [n for n in notes if not n.grace])
         if accompaniment and part_index == 0:
@@ -224,13 +229,33 @@ def _expanded_score(tune: Tune) -> stream.Score:
     except (repeat.ExpanderException, exceptions21.StreamException, IndexError, ValueError):
         expanded = score
     try:
+        _drop_ties_between_different_pitches(expanded)
         return expanded.stripTies()
     except Exception as exc:  # music21's tie walker fails on some malformed scores
         raise AbcError(f"music21 cannot merge the ties of {tune.label!r}: {exc}", path=tune.path,
                        tune=tune.reference, line=tune.line) from exc
 
 
-def _part_notes(part: stream.Part, channel: int, program: int, unit: Fraction) -> Iterator[_Sounding]:
+def _drop_ties_between_different_pitches(score: stream.Score) -> None:
+    """Undo ties from a note to a different pitch (`G3-A`): ABC plays them as two notes, but music21's
+    stripTies would merge them."""
+    from music21 import harmony, note
+
+    for part in score.parts:
+        notes = [n for n in part.flatten().notes
+                 if not n.duration.isGrace and not isinstance(n, harmony.Harmony)]
+        for here, following in zip(notes, notes[1:], strict=False):
+            if here.tie is None or here.tie.type not in ("start", "continue"):
+                continue
+            if not isinstance(here, note.Note) or not isinstance(following, note.Note) \
+                    or here.pitch.midi != following.pitch.midi:
+                here.tie = None
+                if following.tie is not None and following.tie.type == "stop":
+                    following.tie = None
+
+
+def _part_notes(part: stream.Part, channel: int, program: int, unit: Fraction,
+                trill_note: Fraction) -> Iterator[_Sounding]:
     """The notes, chords and grace notes of one part in time order, played as abc2midi plays them.
 
     Beat accents follow abc2midi's `%%MIDI beat` defaults; a staccato note sounds for half its length;
@@ -272,7 +297,7 @@ def _part_notes(part: stream.Part, channel: int, program: int, unit: Fraction) -
             if isinstance(element, note.Note):
                 kinds = {type(a) for a in element.articulations}
                 if articulations.StrongAccent in kinds:
-                    pattern = _trill(duration)
+                    pattern = _trill(duration, trill_note)
                 elif articulations.Accent in kinds:
                     pattern = _roll(duration, unit)
                 elif articulations.Staccato in kinds:
@@ -285,15 +310,18 @@ def _part_notes(part: stream.Part, channel: int, program: int, unit: Fraction) -
                                         element_number)
 
 
-#: abc2midi plays a trill as alternating upper note and note, each a 32nd note long.
-_TRILL_NOTE = Fraction(1, 8)
+def _trill_note(qpm: float) -> Fraction:
+    """The length of one trill note, in quarter notes, as abc2midi picks it: a 32nd note at 120 quarter
+    notes a minute, doubled or halved with the tempo (rounded up to a power of two) so that it keeps
+    lasting about 1/16 s."""
+    return Fraction(1, 8) * Fraction(2) ** math.ceil(math.log2(max(qpm, 1.0) / DEFAULT_TEMPO_QPM) - 1e-9)
 
 
-def _trill(duration: Fraction) -> list[tuple[Fraction, Fraction, int]]:
+def _trill(duration: Fraction, note: Fraction) -> list[tuple[Fraction, Fraction, int]]:
     """(offset, length, scale step from the note) of each note of a trill, starting on the upper note."""
-    count = max(1, int(duration / _TRILL_NOTE))
-    pattern = [(i * _TRILL_NOTE, _TRILL_NOTE, 1 if i % 2 == 0 else 0) for i in range(count - 1)]
-    last = (count - 1) * _TRILL_NOTE
+    count = max(1, int(duration / note))
+    pattern = [(i * note, note, 1 if i % 2 == 0 else 0) for i in range(count - 1)]
+    last = (count - 1) * note
     pattern.append((last, duration - last, 1 if (count - 1) % 2 == 0 else 0))
     return pattern
 
