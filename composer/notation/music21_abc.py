@@ -46,12 +46,18 @@ def mend_chord_symbol(text: str) -> str:
     return mended
 
 
+def _chord_or_nothing(quoted: re.Match) -> str:
+    """A quoted chord symbol, mended; annotations and fingerings (`"^text"`, `">"`, `"4"`) go, because
+    music21 reads some of them as music."""
+    mended = mend_chord_symbol(quoted.group(1))
+    return f'"{mended}"' if _CHORD.match(mended) else ""
+
+
 def music21_text(tune: Tune) -> str:
     """The tune's ABC as handed to music21: standalone (file header folded in), read as ABC 2.1, chord
-    symbols mended, implied start repeats written out, and the trill and roll decorations, which
-    music21's reader drops, turned into markers it keeps."""
+    symbols mended and other quoted text removed, implied start repeats written out, and the trill and
+    roll decorations, which music21's reader drops, turned into markers it keeps."""
     text = standalone_tune_text(tune)
-    text = _QUOTED.sub(lambda m: '"' + mend_chord_symbol(m.group(1)) + '"', text)
     lines = text.split("\n")
     in_body = False
     music_lines = []
@@ -59,7 +65,7 @@ def music21_text(tune: Tune) -> str:
         if _FIELD_LINE.match(line):
             in_body = in_body or line.startswith("K:")
         elif in_body and not line.lstrip().startswith("%"):
-            lines[number] = mark_ornaments(line)
+            lines[number] = mark_ornaments(_QUOTED.sub(_chord_or_nothing, line))
             music_lines.append(number)
     # ABC 2.1 rules (music21 otherwise reads as 1.3): an accidental holds for the rest of the bar, in
     # every octave, as abc2midi plays it.
