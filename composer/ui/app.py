@@ -1,0 +1,57 @@
+"""Start the Qt application and open the main window on a tunebook (the shipped examples by default)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtWidgets import QApplication
+
+from composer import __version__
+from composer.ui.main_window import MainWindow
+from composer.ui.resources import examples_path
+
+ORGANIZATION = "Composer"
+APPLICATION = "Composer"
+
+
+def create_application(argv: list[str] | None = None) -> QApplication:
+    """The QApplication (created once), named for QSettings and following the system palette and DPI."""
+    existing = QApplication.instance()
+    if existing is not None:
+        return existing  # type: ignore[return-value]
+    QCoreApplication.setOrganizationName(ORGANIZATION)
+    QCoreApplication.setApplicationName(APPLICATION)
+    QCoreApplication.setApplicationVersion(__version__)
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    app = QApplication(argv if argv is not None else sys.argv[:1])
+    app.setDesktopFileName("composer")
+    icon = QIcon.fromTheme("audio-x-generic")
+    if not icon.isNull():
+        app.setWindowIcon(icon)
+    return app
+
+
+def open_window(path: str | Path | None = None) -> MainWindow:
+    """A shown main window on `path` (default: the example tunebook), offering any crash recovery."""
+    window = MainWindow()
+    target = Path(path) if path else examples_path()
+    if target.is_file():
+        window.open_path(target, ask=False)
+    elif path:
+        window.load_text("", target)  # a new file: saved there on the first Save
+    window.show()
+    window.offer_recovery()
+    return window
+
+
+def run_app(path: str | None = None) -> int:
+    """Run the Composer window until it is closed; the exit status."""
+    started = time.perf_counter()
+    app = create_application()
+    window = open_window(path)
+    window.statusBar().showMessage(f"Ready in {time.perf_counter() - started:.2f} s", 4000)
+    return app.exec()

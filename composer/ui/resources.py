@@ -1,0 +1,22 @@
+"""Where the shipped example tunebook and tune templates are."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import composer
+
+# In a source checkout (and an editable install) resources/ sits next to the composer package.
+RESOURCES = Path(composer.__file__).resolve().parent.parent / "resources"
+
+
+def examples_path() -> Path:
+    """The example tunebook that opens when `composer` runs without a file."""
+    return RESOURCES / "examples.abc"
+
+
+def templates() -> dict[str, Path]:
+    """Tune templates by display name (`Slip jig` for slip-jig.abc), in name order."""
+    folder = RESOURCES / "templates"
+    found = sorted(folder.glob("*.abc")) if folder.is_dir() else []
+    return {p.stem.replace("-", " ").capitalize(): p for p in found}

@@ -1,0 +1,183 @@
+"""The engraved staff: SVG pages in a zoomable, scrolling view; click a note to find its source."""
+
+from __future__ import annotations
+
+import re
+
+from PySide6.QtCore import QByteArray, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QMouseEvent, QPainter, QPen, QWheelEvent
+from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtSvgWidgets import QGraphicsSvgItem
+from PySide6.QtWidgets import QGraphicsRectItem, QGraphicsScene, QGraphicsView, QWidget
+
+from composer.notation.engrave import EngravedTune, Symbol
+from composer.ui.theme import Theme, current_theme
+
+ZOOM_MIN = 0.25
+ZOOM_MAX = 6.0
+ZOOM_STEP = 1.2
+PAGE_GAP = 12.0
+_ROOT_COLOR = re.compile(r'(<svg\b[^>]*?\bcolor=")black(")', re.S)
+
+
+class StaffView(QGraphicsView):
+    """Shows an EngravedTune; emits `symbol_clicked` for a click on a note, rest, bar or grace group."""
+
+    symbol_clicked = Signal(object)  # Symbol
+    zoom_changed = Signal(float)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setScene(QGraphicsScene(self))
+        self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing
+                            | QPainter.RenderHint.SmoothPixmapTransform)
+        self.setDragMode(QGraphicsView.DragMode.NoDrag)
+        self.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        self.theme = current_theme(self.palette())
+        self.engraved: EngravedTune | None = None
+        self.highlighted: Symbol | None = None
+        self.zoom = 1.0
+        self.fit_width = True
+        self._page_offsets: list[float] = []
+        self._renderers: list[QSvgRenderer] = []
+        self._marker: QGraphicsRectItem | None = None
+
+    # -- content ------------------------------------------------------------------------------------
+    def show_engraving(self, engraved: EngravedTune) -> None:
+        """Replace the picture with `engraved` (an empty engraving is ignored: the last picture stays)."""
+        if engraved.is_empty:
+            return
+        self.engraved = engraved
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        scene = self.scene()
+        scene.clear()
+        self._marker = None
+        self._renderers = []
+        self._page_offsets = []
+        if self.engraved is None:
+            return
+        top = 0.0
+        ink = self.theme.ink.name()
+        width = max(page.width for page in self.engraved.pages)
+        for page in self.engraved.pages:
+            svg = _ROOT_COLOR.sub(rf"\g<1>{ink}\g<2>", page.svg, count=1)
+            renderer = QSvgRenderer(QByteArray(svg.encode("utf-8")), self)
+            self._renderers.append(renderer)
+            paper = scene.addRect(QRectF(0, top, width, page.height), QPen(Qt.PenStyle.NoPen),
+                                  QBrush(self.theme.paper))
+            paper.setZValue(-1)
+            item = QGraphicsSvgItem()
+            item.setSharedRenderer(renderer)
+            item.setPos(0, top)
+            scene.addItem(item)
+            self._page_offsets.append(top)
+            top += page.height + PAGE_GAP
+        scene.setSceneRect(QRectF(0, 0, width, max(top - PAGE_GAP, 1.0)))
+        if self.fit_width:
+            self._fit()
+        if self.highlighted is not None:
+            self.highlight(self.highlighted)
+
+    # -- highlight ----------------------------------------------------------------------------------
+    def highlight(self, symbol: Symbol | None) -> None:
+        """Mark `symbol` (None clears the mark) and scroll it into view."""
+        self.highlighted = symbol
+        if self._marker is not None:
+            self.scene().removeItem(self._marker)
+            self._marker = None
+        if symbol is None or symbol.page >= len(self._page_offsets):
+            return
+        rect = QRectF(symbol.x - 1, symbol.y - 1 + self._page_offsets[symbol.page], symbol.width + 2,
+                      symbol.height + 2)
+        color = QColor(self.theme.note_highlight)
+        self._marker = self.scene().addRect(rect, QPen(Qt.PenStyle.NoPen), QBrush(color))
+        self._marker.setZValue(1)
+        self.ensureVisible(rect, 24, 24)
+
+    def marker_rect(self) -> QRectF | None:
+        """The highlight's rectangle in scene coordinates, or None."""
+        return self._marker.rect() if self._marker is not None else None
+
+    def scene_point_of(self, symbol: Symbol) -> QPointF:
+        """The centre of `symbol` in scene coordinates."""
+        top = self._page_offsets[symbol.page]
+        return QPointF(symbol.x + symbol.width / 2, symbol.y + symbol.height / 2 + top)
+
+    def symbol_at_scene(self, point: QPointF) -> Symbol | None:
+        """The music symbol at a scene point, if any."""
+        if self.engraved is None:
+            return None
+        for page, top in enumerate(self._page_offsets):
+            height = self.engraved.pages[page].height
+            if top <= point.y() <= top + height:
+                return self.engraved.symbol_at(page, point.x(), point.y() - top)
+        return None
+
+    # -- input --------------------------------------------------------------------------------------
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
+        if event.button() == Qt.MouseButton.LeftButton:
+            symbol = self.symbol_at_scene(self.mapToScene(event.position().toPoint()))
+            if symbol is not None:
+                self.highlight(symbol)
+                self.symbol_clicked.emit(symbol)
+                event.accept()
+                return
+        super().mousePressEvent(event)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 (Qt override)
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            steps = event.angleDelta().y() / 120
+            if steps:
+                self.set_zoom(self.zoom * (ZOOM_STEP ** steps))
+            event.accept()
+            return
+        super().wheelEvent(event)
+
+    # -- zoom and theme -----------------------------------------------------------------------------
+    def set_fit_width(self, fit: bool) -> None:
+        """Keep the picture as wide as the view (until the zoom is set by hand)."""
+        self.fit_width = fit
+        if fit:
+            self._fit()
+
+    def _fit(self) -> None:
+        width = self.scene().sceneRect().width()
+        if width > 1:
+            margin = self.verticalScrollBar().sizeHint().width() + 4
+            self._apply_zoom(max(self.viewport().width() - margin, 50) / width)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        if self.fit_width:
+            self._fit()
+
+    def set_zoom(self, zoom: float) -> None:
+        """Scale the picture (1.0 = abcm2ps's own size), within sensible limits; stops fitting the width."""
+        self.fit_width = False
+        self._apply_zoom(zoom)
+
+    def _apply_zoom(self, zoom: float) -> None:
+        zoom = min(max(zoom, ZOOM_MIN), ZOOM_MAX)
+        self.zoom = zoom
+        self.resetTransform()
+        self.scale(zoom, zoom)
+        self.zoom_changed.emit(zoom)
+
+    def zoom_in(self) -> None:
+        self.set_zoom(self.zoom * ZOOM_STEP)
+
+    def zoom_to_width(self) -> None:
+        self.set_fit_width(True)
+
+    def zoom_out(self) -> None:
+        self.set_zoom(self.zoom / ZOOM_STEP)
+
+    def zoom_reset(self) -> None:
+        self.set_zoom(1.0)
+
+    def set_theme(self, theme: Theme) -> None:
+        self.theme = theme
+        self.setBackgroundBrush(QBrush(self.palette().color(self.palette().ColorRole.Window)))
+        self._rebuild()

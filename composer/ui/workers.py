@@ -1,0 +1,101 @@
+"""Background jobs on a thread pool, one lane per kind of work, where only the newest request is answered."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+
+@dataclass(frozen=True)
+class _Request:
+    lane: str
+    number: int
+    function: Callable[..., Any]
+    arguments: tuple[Any, ...]
+
+
+class _Relay(QObject):
+    """Lives in the UI thread; worker threads emit on it, so delivery is queued into the UI thread."""
+
+    done = Signal(object, object, object)  # request, result, exception
+
+
+class _Job(QRunnable):
+    def __init__(self, request: _Request, relay: _Relay) -> None:
+        super().__init__()
+        self.request = request
+        self.relay = relay
+
+    def run(self) -> None:
+        try:
+            result = self.request.function(*self.request.arguments)
+        except Exception as exc:  # handed to the UI thread as a value, never raised in the worker
+            self.relay.done.emit(self.request, None, exc)
+        else:
+            self.relay.done.emit(self.request, result, None)
+
+
+class BackgroundJobs(QObject):
+    """Runs `function(*snapshot)` off the UI thread, one at a time per lane.
+
+    A request made while its lane is busy waits, replacing any older waiting request; a result that is not
+    from the lane's newest request is dropped. Arguments must be snapshots (strings, frozen values), never
+    live Qt objects.
+    """
+
+    finished = Signal(str, object)  # lane, result
+    failed = Signal(str, object)  # lane, exception
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(2)
+        self._relay = _Relay(self)
+        self._relay.done.connect(self._on_done)
+        self._newest: dict[str, int] = {}
+        self._running: dict[str, _Request] = {}
+        self._waiting: dict[str, _Request] = {}
+        self._count = 0
+        self.dropped = 0
+
+    def submit(self, lane: str, function: Callable[..., Any], *arguments: Any) -> int:
+        """Ask for `function(*arguments)` in `lane`; returns the request number."""
+        self._count += 1
+        request = _Request(lane, self._count, function, arguments)
+        self._newest[lane] = request.number
+        if lane in self._running:
+            if lane in self._waiting:
+                self.dropped += 1
+            self._waiting[lane] = request
+        else:
+            self._start(request)
+        return request.number
+
+    def is_idle(self) -> bool:
+        """True when no lane has work running or waiting."""
+        return not self._running and not self._waiting
+
+    def wait_for_done(self, msecs: int = 10_000) -> bool:
+        """Block until the pool's threads are idle (results still arrive through the event loop)."""
+        return self._pool.waitForDone(msecs)
+
+    def _start(self, request: _Request) -> None:
+        self._running[request.lane] = request
+        self._pool.start(_Job(request, self._relay))
+
+    @Slot(object, object, object)
+    def _on_done(self, request: _Request, result: Any, error: Exception | None) -> None:
+        self._running.pop(request.lane, None)
+        waiting = self._waiting.pop(request.lane, None)
+        if waiting is not None:
+            self._start(waiting)
+        if request.number != self._newest.get(request.lane):
+            self.dropped += 1
+            return
+        if error is not None:
+            self.failed.emit(request.lane, error)
+        else:
+            self.finished.emit(request.lane, result)

@@ -1,0 +1,81 @@
+"""Fixtures for driving the real main window offscreen with its own settings file and autosave folder."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLES = REPO / "resources" / "examples.abc"
+
+
+@pytest.fixture
+def settings(tmp_path):
+    from PySide6.QtCore import QSettings
+
+    from composer.ui.settings import Settings
+
+    return Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+
+
+@pytest.fixture
+def make_window(qtbot, tmp_path, settings):
+    """Build MainWindows sharing one settings file and autosave folder; closes them without prompts."""
+    from composer.ui.main_window import MainWindow
+
+    def make(**options):
+        options.setdefault("settings", settings)
+        options.setdefault("autosave_folder", tmp_path / "autosave")
+        options.setdefault("render_delay_ms", 20)
+        options.setdefault("check_delay_ms", 20)
+        window = MainWindow(**options)
+        # pytest-qt closes the window after the test: drop unsaved changes first so no prompt blocks.
+        qtbot.addWidget(window, before_close_func=lambda w: w.editor.document().setModified(False))
+        window.resize(1200, 760)
+        window.show()
+        return window
+
+    return make
+
+
+@pytest.fixture
+def window(make_window):
+    return make_window()
+
+
+@pytest.fixture
+def examples() -> Path:
+    return EXAMPLES
+
+
+@pytest.fixture
+def settle(qtbot):
+    """settle(window): wait until no render or check is pending, running, or undelivered."""
+    def wait(window, timeout: int = 10_000) -> None:
+        def idle() -> None:
+            assert not window._render_timer.isActive() and not window._check_timer.isActive()
+            assert window.jobs.is_idle()
+
+        qtbot.waitUntil(idle, timeout=timeout)
+
+    return wait
+
+
+@pytest.fixture
+def type_text(qtbot):
+    """type_text(widget, text): key by key, newlines as the Return key (keyClicks aborts on a newline)."""
+    from PySide6.QtCore import Qt
+
+    def type_into(widget, text: str) -> None:
+        for number, line in enumerate(text.split("\n")):
+            if number:
+                qtbot.keyClick(widget, Qt.Key.Key_Return)
+            if line:
+                qtbot.keyClicks(widget, line)
+
+    return type_into
