@@ -33,10 +33,12 @@ def make_window(qtbot, tmp_path, settings):
         options.setdefault("autosave_folder", tmp_path / "autosave")
         options.setdefault("render_delay_ms", 20)
         options.setdefault("check_delay_ms", 20)
+        size = options.pop("size", (1200, 760))
         window = MainWindow(**options)
         # pytest-qt closes the window after the test: drop unsaved changes first so no prompt blocks.
         qtbot.addWidget(window, before_close_func=lambda w: w.editor.document().setModified(False))
-        window.resize(1200, 760)
+        if size:
+            window.resize(*size)
         window.show()
         return window
 
