@@ -64,14 +64,15 @@ def judge_text(tune: Tune) -> tuple[str, bool]:
     return "X:1\n%%MIDI chordattack 0\n" + body, hornpipe
 
 
-def abc2midi_melody(text: str, workdir: Path) -> tuple[list[Note], float | None]:
+def abc2midi_melody(text: str, workdir: Path, *, grace_notes: bool = False) -> tuple[list[Note], float | None]:
     """abc2midi's notes for the ABC `text` (tune X:1) and its first tempo in quarter notes per minute."""
     source = workdir / "tune.abc"
     target = workdir / "tune.mid"
     target.unlink(missing_ok=True)
     source.write_text(text, encoding="utf-8")
-    subprocess.run(["abc2midi", str(source), "1", "-NGRA", "-NGUI", "-NFER", "-quiet", "-silent",
-                    "-o", str(target)], capture_output=True, timeout=60, check=False)
+    flags = ["-NGUI", "-NFER"] + ([] if grace_notes else ["-NGRA"])
+    subprocess.run(["abc2midi", str(source), "1", *flags, "-quiet", "-silent", "-o", str(target)],
+                   capture_output=True, timeout=60, check=False)
     if not target.exists():
         raise AbcError("abc2midi wrote no MIDI file")
     midi = mido.MidiFile(target)
@@ -97,17 +98,19 @@ def abc2midi_melody(text: str, workdir: Path) -> tuple[list[Note], float | None]
     return notes, tempo
 
 
-def our_melody(tune: Tune) -> list[Note]:
-    """Our export's written notes (no grace notes, no accompaniment) in quarter notes."""
+def our_melody(tune: Tune, *, grace_notes: bool = False) -> list[Note]:
+    """Our export's melody notes (no accompaniment) in quarter notes."""
     per_second = tempo_qpm(tune) / 60.0
-    events = note_events(tune, grace_notes=False)
+    events = note_events(tune, grace_notes=grace_notes)
     notes = [(e.pitch, Fraction(e.start * per_second).limit_denominator(3840),
               Fraction(e.duration * per_second).limit_denominator(3840)) for e in events]
     return sorted(notes, key=lambda n: (n[1], n[0]))
 
 
-def compare_with_abc2midi(tune: Tune, workdir: Path | None = None) -> Comparison:
-    """Whether our MIDI export of `tune` is note-identical to abc2midi's, and if not, the first difference."""
+def compare_with_abc2midi(tune: Tune, workdir: Path | None = None, *, grace_notes: bool = False) -> Comparison:
+    """Whether our MIDI export of `tune` is note-identical to abc2midi's, and if not, the first difference.
+
+    Grace notes are left out on both sides unless `grace_notes`."""
     text, hornpipe = judge_text(tune)
     path = tune.path
 
@@ -115,14 +118,14 @@ def compare_with_abc2midi(tune: Tune, workdir: Path | None = None) -> Comparison
         return Comparison(tune.label, path, not cause, cause, ours, theirs, hornpipe)
 
     try:
-        ours = our_melody(tune)
+        ours = our_melody(tune, grace_notes=grace_notes)
     except AbcError as exc:
         return verdict(f"our export failed: {exc.message}")
     if workdir is None:
         with tempfile.TemporaryDirectory(prefix="abc2midi-judge-") as temp:
-            theirs, tempo = abc2midi_melody(text, Path(temp))
+            theirs, tempo = abc2midi_melody(text, Path(temp), grace_notes=grace_notes)
     else:
-        theirs, tempo = abc2midi_melody(text, workdir)
+        theirs, tempo = abc2midi_melody(text, workdir, grace_notes=grace_notes)
     if tempo is not None and abs(tempo - tempo_qpm(tune)) > 0.5:
         return verdict(f"tempo: ours {tempo_qpm(tune):g} q/min, abc2midi {tempo:g}", len(ours), len(theirs))
     return verdict(first_difference(ours, theirs), len(ours), len(theirs))

@@ -36,6 +36,13 @@ __all__ = [
 DEFAULT_TEMPO_QPM = 120.0
 #: abc2midi's default `%%MIDI gracedivider`: a grace note lasts this fraction of the unit length L:.
 GRACE_DIVIDER = 4
+#: abc2midi's quarter notes a minute for a tempo word in Q: (its guide's table).
+TEMPO_WORDS = {
+    "larghissimo": 40, "adagissimo": 44, "lentissimo": 48, "largo": 56, "adagio": 59, "lento": 62,
+    "larghetto": 66, "adagietto": 76, "andante": 88, "andantino": 96, "moderato": 104, "allegretto": 112,
+    "allegro": 120, "vivace": 168, "vivo": 180, "presto": 192, "allegrissimo": 208, "vivacissimo": 220,
+    "prestissimo": 240,
+}
 ACCOMPANIMENT_CHANNEL = 8
 ACCOMPANIMENT_PROGRAM = 24  # GM acoustic guitar (nylon)
 TICKS_PER_QUARTER = 480
@@ -74,12 +81,13 @@ class _Sounding:
 def tempo_qpm(tune: Tune) -> float:
     """The tune's tempo in quarter notes per minute, read as abc2midi reads Q:.
 
-    `Q:1/4=120` and `Q:3/8=100` name their beat; a bare `Q:100` counts quarter notes; a Q: with no number
-    (`Q:"Allegro"`) or no Q: at all gives abc2midi's default of 120.
+    `Q:1/4=120` and `Q:3/8=100` name their beat; a bare `Q:100` counts quarter notes; a tempo word alone
+    (`Q:"Andante"`) has abc2midi's value for it (TEMPO_WORDS); anything else, or no Q:, gives 120.
     """
     value = tune.field("Q")
     if not value:
         return DEFAULT_TEMPO_QPM
+    words = [TEMPO_WORDS.get(w.strip().lower()) for w in re.findall(r'"([^"]*)"', value)]
     text = re.sub(r'"[^"]*"', " ", value)
     match = re.search(r"((?:\d+/\d+\s*)+)=\s*(\d+(?:\.\d+)?)", text)
     if match:
@@ -92,7 +100,8 @@ def tempo_qpm(tune: Tune) -> float:
     bare = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*", text)
     if bare and float(bare.group(1)) > 0:
         return float(bare.group(1))
-    return DEFAULT_TEMPO_QPM
+    known = [w for w in words if w]
+    return float(known[0]) if known else DEFAULT_TEMPO_QPM
 
 
 def note_events(tune: Tune, *, accompaniment: bool = False, tempo_bpm: float | None = None,
@@ -198,18 +207,24 @@ def _performance(tune: Tune, *, accompaniment: bool, program: int, grace_notes: 
     grace_length = unit * 4 / GRACE_DIVIDER
     soundings: list[_Sounding] = []
     channels = _melody_channels()
-    for part_index, part in enumerate(score.parts):
+    chords_from = None
+    for part in score.parts:
         channel = next(channels)
         notes = list(_part_notes(part, channel, program, unit, _trill_note(qpm)))
+        if not notes:
+            channels = _melody_channels(start=channel)  # an empty voice takes no channel
+            continue
         soundings.extend(_timed_graces(notes, grace_length) if grace_notes
                          else [n for n in notes if not n.grace])
-        if accompaniment and part_index == 0:
-            soundings.extend(_accompaniment(part))
+        if chords_from is None and part.recurse().getElementsByClass("Harmony").first() is not None:
+            chords_from = part
+    if accompaniment and chords_from is not None:
+        soundings.extend(_accompaniment(chords_from))
     return _without_duplicates(soundings)
 
 
-def _melody_channels() -> Iterator[int]:
-    channel = 0
+def _melody_channels(start: int = 0) -> Iterator[int]:
+    channel = start
     while True:
         if channel not in (DRUM_CHANNEL, ACCOMPANIMENT_CHANNEL):
             yield channel
@@ -358,7 +373,7 @@ def _neighbour(element, key, step: int) -> int:
 @dataclass(frozen=True)
 class _Bar:
     start: Fraction  # quarter notes from the start of the part
-    beat: Fraction  # beat length in quarter notes (0: free meter)
+    beat: Fraction  # beat length in quarter notes (a quarter note without M:)
     padding: Fraction  # the missing start of a pickup bar
     key: object  # music21 KeySignature in force, or None
     measure: object  # music21 Measure (or the whole part when it has no measures)
@@ -382,7 +397,7 @@ def _measures(part: stream.Part) -> Iterator[_Bar]:
             signature = measure.timeSignature
         if measure.keySignature is not None:
             key = measure.keySignature
-        beat = Fraction(signature.beatDuration.quarterLength) if signature is not None else Fraction(0)
+        beat = Fraction(signature.beatDuration.quarterLength) if signature is not None else Fraction(1)
         yield _Bar(Fraction(measure.offset), beat, Fraction(measure.paddingLeft or 0), key, measure)
 
 

@@ -6,6 +6,7 @@ import re
 import warnings
 from typing import TYPE_CHECKING
 
+from composer.abc.canonical import default_unit_length
 from composer.abc.tunebook import Tune
 from composer.errors import AbcError
 from composer.notation.abc_writer import standalone_tune_text
@@ -55,24 +56,48 @@ def _chord_or_nothing(quoted: re.Match) -> str:
 
 def music21_text(tune: Tune) -> str:
     """The tune's ABC as handed to music21: standalone (file header folded in), read as ABC 2.1, chord
-    symbols mended and other quoted text removed, implied start repeats written out, and the trill and
-    roll decorations, which music21's reader drops, turned into markers it keeps."""
+    symbols mended and other quoted text removed, inline key/meter/length fields put on lines of their
+    own, implied start repeats written out, and the trill and roll decorations, which music21's reader
+    drops, turned into markers it keeps."""
     text = standalone_tune_text(tune)
-    lines = text.split("\n")
+    if tune.unit is None:  # music21 needs L: or M: to time notes; abc2midi's default is ABC's
+        first, _, rest = text.partition("\n")
+        text = f"{first}\nL:{default_unit_length(tune.meter)}\n{rest}"
+    lines: list[str] = []
     in_body = False
     music_lines = []
-    for number, line in enumerate(lines):
+    for line in text.split("\n"):
         if _FIELD_LINE.match(line):
             in_body = in_body or line.startswith("K:")
+            lines.append(line)
         elif in_body and not line.lstrip().startswith("%"):
-            lines[number] = mark_ornaments(_QUOTED.sub(_chord_or_nothing, line))
-            music_lines.append(number)
+            for piece in split_inline_fields(mark_ornaments(_QUOTED.sub(_chord_or_nothing, line))):
+                if not _FIELD_LINE.match(piece):
+                    music_lines.append(len(lines))
+                lines.append(piece)
+        else:
+            lines.append(line)
     # ABC 2.1 rules (music21 otherwise reads as 1.3): an accidental holds for the rest of the bar, in
     # every octave, as abc2midi plays it.
     return "%abc-2.1\n" + "\n".join(open_implied_repeats(lines, music_lines))
 
 
 _FIELD_LINE = re.compile(r"^[A-Za-z+]:")
+_INLINE_FIELD = re.compile(r"\[([KLMQ]):([^\]%]*)\]")
+
+
+def split_inline_fields(line: str) -> list[str]:
+    """A music line cut around its inline `[K:]`, `[L:]`, `[M:]` and `[Q:]` fields, which become field
+    lines: music21 ignores them inline."""
+    code = line.split("%", 1)[0]
+    pieces: list[str] = []
+    start = 0
+    for match in _INLINE_FIELD.finditer(code):
+        pieces.append(line[start:match.start()])
+        pieces.append(f"{match.group(1)}:{match.group(2).strip()}")
+        start = match.end()
+    pieces.append(line[start:])
+    return [p for p in pieces if p.strip()] or [line]
 #: music21 turns `k` into a StrongAccent and `K` into an Accent on the next note; neither letter is ABC
 #: music (K: only starts a field), so they carry the trill (`T`, `!trill!`) and the roll (`~`) through.
 TRILL_MARKER, ROLL_MARKER = "k", "K"
@@ -122,7 +147,8 @@ def music21_score(tune: Tune) -> stream.Score:
             handler = abcFormat.ABCFile().readstr(text)
             score = translate.abcToStreamScore(handler)
     except Exception as exc:  # music21 raises many unrelated types on bad input
-        raise AbcError(f"music21 cannot read {tune.label!r}: {type(exc).__name__}: {exc}",
+        reason = " ".join(str(exc).split())
+        raise AbcError(f"music21 cannot read {tune.label!r}: {type(exc).__name__}: {reason}",
                        path=tune.path, tune=tune.reference, line=tune.line) from exc
     if not score.parts:
         raise AbcError(f"music21 found no music in {tune.label!r}", path=tune.path, tune=tune.reference,
