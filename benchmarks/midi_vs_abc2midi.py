@@ -1,5 +1,7 @@
 """Compare our MIDI export with Debian's abc2midi on whole collections; print figures and every mismatch.
 
+Also writes every tune's MIDI file with grace notes and accompaniment on and counts stuck or zero-length notes.
+
 Usage: nice -n 15 .venv/bin/python benchmarks/midi_vs_abc2midi.py [--every N] [--collection NAME ...]
 """
 
@@ -12,23 +14,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from composer.abc.tunebook import Tune, read_tunebook
-from composer.notation.abc2midi_judge import Comparison, abc2midi_available, compare_with_abc2midi
-
-NOTTINGHAM = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "nottingham"
-MUSIC21_COLLECTIONS = ("ryansMammoth", "oneills1850", "airdsAirs", "miscFolk")
-
-
-def collection_tunes(name: str) -> list[Tune]:
-    """Every tune of one collection: `nottingham` or a folder of music21's ABC corpus."""
-    if name == "nottingham":
-        paths = sorted(NOTTINGHAM.glob("*.abc"))
-    else:
-        import music21
-
-        paths = sorted(p for p in music21.corpus.getCorePaths()
-                       if p.suffix == ".abc" and p.parent.name == name)
-    return [tune for path in paths for tune in read_tunebook(path)]
+from composer.abc.corpora import MUSIC21_COLLECTIONS, collection_tunes
+from composer.errors import AbcError
+from composer.notation.abc2midi_judge import (
+    Comparison,
+    abc2midi_available,
+    compare_with_abc2midi,
+    midi_note_problems,
+)
+from composer.notation.midi import midi_file
 
 
 def main() -> int:
@@ -41,14 +35,23 @@ def main() -> int:
         print("abc2midi is not installed (apt-get install abcmidi)", file=sys.stderr)
         return 1
     names = args.collection or ["nottingham", *MUSIC21_COLLECTIONS]
-    total_ok = total = 0
+    total_ok = total = stuck_tunes = stuck_notes = 0
     mismatches: list[tuple[str, Comparison]] = []
     with tempfile.TemporaryDirectory(prefix="midi-vs-abc2midi-") as temp:
-        for name in names:
-            tunes = collection_tunes(name)[::args.every]
+        for name, every_tune in collection_tunes(names):
+            tunes = every_tune[::args.every]
             started = time.perf_counter()
             results = [compare_with_abc2midi(tune, Path(temp)) for tune in tunes]
             seconds = time.perf_counter() - started
+            for tune in tunes:
+                try:
+                    problems = midi_note_problems(midi_file(tune, accompaniment=True))
+                except AbcError:
+                    continue
+                stuck_tunes += bool(problems)
+                stuck_notes += len(problems)
+                if problems:
+                    print(f"STUCK {name} {tune.label}: {problems[:3]}")
             ok = sum(r.identical for r in results)
             hornpipes = sum(r.hornpipe for r in results)
             total_ok += ok
@@ -59,6 +62,8 @@ def main() -> int:
                   f"{1000 * seconds / max(1, len(results)):.0f} ms/tune)")
             mismatches += [(name, r) for r in results if not r.identical]
     print(f"{'all':14s} {total_ok:5d}/{total:5d} note-identical = {100 * total_ok / max(1, total):5.1f}%")
+    print(f"MIDI files with graces and accompaniment: {stuck_tunes} of {total} with stuck, unpaired or "
+          f"zero-length notes ({stuck_notes} such notes)")
     kinds = collections.Counter(r.cause.split(":")[0].split(" of note")[0] for _, r in mismatches)
     print("mismatch kinds:", ", ".join(f"{k} {v}" for k, v in kinds.most_common()))
     if not args.quiet:

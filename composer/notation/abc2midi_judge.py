@@ -24,7 +24,10 @@ from composer.errors import AbcError
 from composer.notation.abc_writer import standalone_tune_text
 from composer.notation.midi import DRUM_CHANNEL, note_events, tempo_qpm
 
-__all__ = ["Comparison", "abc2midi_available", "abc2midi_melody", "compare_with_abc2midi", "our_melody"]
+__all__ = [
+    "Comparison", "abc2midi_available", "abc2midi_melody", "compare_with_abc2midi", "midi_note_problems",
+    "our_melody",
+]
 
 #: Largest onset or duration difference still counted as equal: 12 of abc2midi's 480 ticks per quarter
 #: (abc2midi starts each note one tick late and rounds tuplets to whole ticks).
@@ -151,3 +154,27 @@ def first_difference(ours: list[Note], theirs: list[Note]) -> str:
 def _show(note: Note) -> str:
     pitch, onset, duration = note
     return f"{pitch}@{float(onset):g}q+{float(duration):g}q"
+
+
+def midi_note_problems(midi: mido.MidiFile) -> list[str]:
+    """What would leave a synthesizer wrong: a note-off with no note-on before it, a note struck again while
+    it sounds, a note never released, a zero-length note."""
+    problems: list[str] = []
+    for track in midi.tracks:
+        now = 0
+        sounding: dict[tuple[int, int], int] = {}
+        for message in track:
+            now += message.time
+            if message.type not in ("note_on", "note_off"):
+                continue
+            key = (message.channel, message.note)
+            if message.type == "note_on" and message.velocity > 0:
+                if key in sounding:
+                    problems.append(f"note {key} struck again while sounding at tick {now}")
+                sounding[key] = now
+            elif key not in sounding:
+                problems.append(f"note-off {key} without a note-on at tick {now}")
+            elif sounding.pop(key) >= now:
+                problems.append(f"zero-length note {key} at tick {now}")
+        problems += [f"note {key} never released" for key in sounding]
+    return problems

@@ -9,6 +9,7 @@ of an optional accompaniment channel instead of music21's zero-length chords.
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 import re
 from collections.abc import Iterator
@@ -220,7 +221,7 @@ def _performance(tune: Tune, *, accompaniment: bool, program: int, grace_notes: 
             chords_from = part
     if accompaniment and chords_from is not None:
         soundings.extend(_accompaniment(chords_from))
-    return _without_duplicates(soundings)
+    return _without_overlaps(soundings)
 
 
 def _melody_channels(start: int = 0) -> Iterator[int]:
@@ -231,10 +232,13 @@ def _melody_channels(start: int = 0) -> Iterator[int]:
         channel = (channel + 1) % 16
 
 
+@functools.lru_cache(maxsize=8)
 def _expanded_score(tune: Tune) -> stream.Score:
     """The music21 score with repeats and endings played out and ties merged.
 
-    When music21 cannot expand the repeats (badly formed ones), the tune is played as written.
+    When music21 cannot expand the repeats (badly formed ones), the tune is played as written. The last
+    few scores are kept, as a tune is often asked for both its events and its MIDI file; nothing here
+    changes them.
     """
     from music21 import exceptions21, repeat
 
@@ -505,11 +509,17 @@ def _in_range(pitch_class: int, lowest: int) -> int:
     return lowest + (pitch_class - lowest) % 12
 
 
-def _without_duplicates(soundings: list[_Sounding]) -> list[_Sounding]:
-    """One note per (channel, pitch, start): a unison in a chord would otherwise end its twin early."""
-    seen: dict[tuple[int, int, Fraction], _Sounding] = {}
-    for s in soundings:
-        key = (s.channel, s.pitch, s.start)
-        if key not in seen or s.duration > seen[key].duration:
-            seen[key] = s
-    return sorted(seen.values(), key=lambda s: (s.start, s.channel, s.pitch))
+def _without_overlaps(soundings: list[_Sounding]) -> list[_Sounding]:
+    """One sounding note per channel and pitch at a time: a note is cut where the same pitch strikes again
+    on its channel (a unison in a chord, overlapping accompaniment beats), and dropped if nothing is left;
+    otherwise a synthesizer would release the second note with the first one's note-off."""
+    ordered = sorted(soundings, key=lambda s: (s.channel, s.pitch, s.start, -s.duration))
+    kept: list[_Sounding] = []
+    for index, s in enumerate(ordered):
+        following = ordered[index + 1] if index + 1 < len(ordered) else None
+        if following is not None and (following.channel, following.pitch) == (s.channel, s.pitch) \
+                and following.start < s.start + s.duration:
+            s = _replace(s, start=s.start, duration=following.start - s.start)
+        if s.duration > 0:
+            kept.append(s)
+    return sorted(kept, key=lambda s: (s.start, s.channel, s.pitch))
