@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
 
 @dataclass(frozen=True)
@@ -23,19 +24,18 @@ class _Relay(QObject):
     done = Signal(object, object, object)  # request, result, exception
 
 
-class _Job(QRunnable):
-    def __init__(self, request: _Request, relay: _Relay) -> None:
-        super().__init__()
-        self.request = request
-        self.relay = relay
+# Python threads (not QThreadPool's): Python joins them at exit, before it tears down its own objects.
+_EXECUTOR = ThreadPoolExecutor(max_workers=2, thread_name_prefix="composer-job")
 
-    def run(self) -> None:
-        try:
-            result = self.request.function(*self.request.arguments)
-        except Exception as exc:  # handed to the UI thread as a value, never raised in the worker
-            self.relay.done.emit(self.request, None, exc)
-        else:
-            self.relay.done.emit(self.request, result, None)
+
+def _run(request: _Request, relay: _Relay) -> None:
+    """The body of a pool thread: call the function, hand its result (or exception) to the UI thread."""
+    try:
+        result = request.function(*request.arguments)
+    except Exception as exc:  # handed to the UI thread as a value, never raised in the worker
+        relay.done.emit(request, None, exc)
+    else:
+        relay.done.emit(request, result, None)
 
 
 class BackgroundJobs(QObject):
@@ -51,8 +51,7 @@ class BackgroundJobs(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(2)
+        self._futures: set[Future] = set()
         self._relay = _Relay(self)
         self._relay.done.connect(self._on_done)
         self._newest: dict[str, int] = {}
@@ -79,12 +78,15 @@ class BackgroundJobs(QObject):
         return not self._running and not self._waiting
 
     def wait_for_done(self, msecs: int = 10_000) -> bool:
-        """Block until the pool's threads are idle (results still arrive through the event loop)."""
-        return self._pool.waitForDone(msecs)
+        """Block until this object's jobs have run (their results still arrive through the event loop)."""
+        _done, pending = wait(list(self._futures), timeout=msecs / 1000)
+        return not pending
 
     def _start(self, request: _Request) -> None:
         self._running[request.lane] = request
-        self._pool.start(_Job(request, self._relay))
+        future = _EXECUTOR.submit(_run, request, self._relay)
+        self._futures.add(future)
+        future.add_done_callback(self._futures.discard)
 
     @Slot(object, object, object)
     def _on_done(self, request: _Request, result: Any, error: Exception | None) -> None:

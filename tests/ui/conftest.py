@@ -81,3 +81,12 @@ def type_text(qtbot):
                 qtbot.keyClicks(widget, line)
 
     return type_into
+
+
+@pytest.fixture(autouse=True)
+def collect_garbage_while_qt_lives(qtbot):
+    """Free each test's Qt wrappers while the QApplication still exists, not at interpreter exit."""
+    import gc
+
+    yield
+    gc.collect()
