@@ -1,0 +1,77 @@
+"""MIDI export over the real collections: note-identical to abc2midi on at least 95% of a fixed sample, and
+no stuck or zero-length note with grace notes and accompaniment on.
+
+The whole collections (5,467 tunes) take about half an hour on this machine, so the suite uses every Nth
+tune of each collection (a fixed, deterministic sample); benchmarks/midi_vs_abc2midi.py runs them all.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from composer.abc.corpora import MUSIC21_COLLECTIONS, collection_tunes
+from composer.abc.tunebook import Tune
+from composer.errors import AbcError
+from composer.notation.abc2midi_judge import abc2midi_available, compare_with_abc2midi
+from composer.notation.midi import midi_file
+
+pytestmark = pytest.mark.skipif(not abc2midi_available(), reason="abc2midi (Debian abcmidi) is not installed")
+
+# About 50 tunes of Nottingham and 60 of music21's folk collections.
+NOTTINGHAM_STEP = 21
+MUSIC21_STEP = 73
+
+
+@pytest.fixture(scope="module")
+def samples() -> dict[str, list[Tune]]:
+    collections = dict(collection_tunes())
+    music21_tunes = [t for name in MUSIC21_COLLECTIONS for t in collections[name]]
+    return {"nottingham": collections["nottingham"][::NOTTINGHAM_STEP], "music21": music21_tunes[::MUSIC21_STEP]}
+
+
+@pytest.mark.parametrize("collection", ["nottingham", "music21"])
+def test_at_least_95_percent_of_tunes_are_note_identical_to_abc2midi(samples, collection, tmp_path):
+    tunes = samples[collection]
+    verdicts = [compare_with_abc2midi(tune, tmp_path) for tune in tunes]
+    identical = sum(v.identical for v in verdicts)
+    report = "\n".join(f"{v.label}: {v.cause}" for v in verdicts if not v.identical)
+    assert len(tunes) >= 50
+    assert identical >= 0.95 * len(tunes), f"{identical}/{len(tunes)} identical; mismatches:\n{report}"
+
+
+def unreleased_or_empty_notes(midi) -> list[str]:
+    """Note-offs with no note-on, notes struck again while sounding, notes never released, zero-length notes."""
+    problems = []
+    for track in midi.tracks:
+        now, sounding = 0, {}
+        for message in track:
+            now += message.time
+            if message.type not in ("note_on", "note_off"):
+                continue
+            key = (message.channel, message.note)
+            if message.type == "note_on" and message.velocity > 0:
+                if key in sounding:
+                    problems.append(f"{key} struck again at {now}")
+                sounding[key] = now
+            elif key not in sounding:
+                problems.append(f"{key} released at {now} without a note-on")
+            elif sounding.pop(key) >= now:
+                problems.append(f"{key} lasts no time at {now}")
+        problems += [f"{key} never released" for key in sounding]
+    return problems
+
+
+def test_no_midi_file_has_stuck_or_zero_length_notes_with_graces_and_accompaniment(samples):
+    tunes = samples["nottingham"] + samples["music21"]
+    failures, exported = [], 0
+    for tune in tunes:
+        try:
+            midi = midi_file(tune, accompaniment=True)
+        except AbcError:
+            continue
+        exported += 1
+        problems = unreleased_or_empty_notes(midi)
+        if problems:
+            failures.append(f"{tune.label}: {problems[:3]}")
+    assert exported >= 0.95 * len(tunes)
+    assert failures == []
