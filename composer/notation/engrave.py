@@ -8,6 +8,7 @@ import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from composer.abc.tunebook import Tunebook, read_string
 from composer.errors import AbcError
 
 __all__ = [
@@ -136,15 +137,13 @@ class EngravedTune:
         return before[-1] if before else on_line[0]
 
 
-def isolate_tune(text: str, line: int) -> str:
+def isolate_tune(text: str, line: int, book: Tunebook | None = None) -> str:
     """`text` with every line blanked except the file header and the tune covering 1-based `line`.
 
-    Line numbers survive, so the engraver's rows are the document's rows.
+    Line numbers survive, so the engraver's rows are the document's rows. Pass `book` when `text` has
+    already been read, to save reading it again.
     """
-    # Imported here so engraving a single tune costs no tunebook parsing when it isn't needed.
-    from composer.abc.tunebook import read_string
-
-    book = read_string(text)
+    book = book if book is not None else read_string(text)
     lines = book.text.split("\n")
     tune = book.tune_at_line(line)
     if tune is None:

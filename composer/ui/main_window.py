@@ -59,7 +59,7 @@ def engrave_tune_at(text: str, line: int) -> Engraving:
     tune = book.tune_at_line(line) or (book.tunes[0] if book.tunes else None)
     if tune is None:
         return Engraving(book, None, None)
-    return Engraving(book, tune.line, engrave_svg(isolate_tune(text, tune.line)))
+    return Engraving(book, tune.line, engrave_svg(isolate_tune(text, tune.line, book)))
 
 
 def check_tunebook(text: str, path: str | None) -> list[Problem]:

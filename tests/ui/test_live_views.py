@@ -135,3 +135,21 @@ def test_a_long_tune_scrolls(qtbot, window, settle):
     settle(window)
     window.staff.set_fit_width(True)
     assert window.staff.verticalScrollBar().maximum() > 0
+
+
+def test_a_dark_palette_recolours_the_text_and_the_staff(qtbot, window, settle, examples):
+    from PySide6.QtGui import QColor, QPalette
+
+    window.open_path(examples, ask=False)
+    settle(window)
+    assert not window.editor.theme.dark
+    dark = QPalette()
+    for role, colour in ((QPalette.ColorRole.Window, "#202124"), (QPalette.ColorRole.WindowText, "#e8eaed"),
+                         (QPalette.ColorRole.Base, "#17181a"), (QPalette.ColorRole.Text, "#e8eaed")):
+        dark.setColor(role, QColor(colour))
+    window.setPalette(dark)
+    qtbot.waitUntil(lambda: window.editor.theme.dark)
+    assert window.staff.theme.dark and window.staff.theme.ink.name() == "#e8eaed"
+    picture = window.staff.grab().toImage()
+    centre = picture.pixelColor(picture.width() // 2, picture.height() // 4)
+    assert centre.lightness() < 128  # dark paper, light ink
