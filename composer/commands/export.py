@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from composer.abc.tunebook import Tune, Tunebook, read_tunebook
+from composer.commands.export_sheet import export_musicxml, export_pdf, export_svg
 from composer.errors import ComposerError
 
 
@@ -117,4 +118,7 @@ EXPORTERS: dict[str, Exporter] = {
     ".mid": export_midi,
     ".midi": export_midi,
     ".wav": export_wav,
+    ".pdf": export_pdf,
+    ".svg": export_svg,
+    ".musicxml": export_musicxml,
 }

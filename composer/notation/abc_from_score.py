@@ -7,15 +7,19 @@ for. Everything else (other parts, second voices, lyrics, hairpins...) is counte
 
 from __future__ import annotations
 
+import warnings
 from collections import Counter
 from dataclasses import dataclass
 from fractions import Fraction
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from music21 import stream
 
-__all__ = ["ImportedAbc", "Omission", "abc_from_score", "abc_length", "abc_pitch"]
+__all__ = [
+    "IMPORT_FORMATS", "ImportedAbc", "Omission", "abc_from_score", "abc_length", "abc_pitch", "import_score_file",
+]
 
 #: Letters of the ABC key field for music21's mode names.
 _MODE_SUFFIX = {"major": "", "minor": "m", "dorian": "dor", "phrygian": "phr", "lydian": "lyd",
@@ -193,7 +197,7 @@ def abc_from_score(score: stream.Score | stream.Part, *, reference: int = 1, tit
     body = writer.body()
     header = [f"X:{reference}", f"T:{title or _score_title(score) or 'Untitled'}"]
     composer = score.metadata.composer if getattr(score, "metadata", None) is not None else None
-    if composer:
+    if composer and composer != "Music21":
         header.append(f"C:{composer}")
     header += [f"M:{writer.meter}", f"L:{writer.unit_text}"]
     if writer.tempo:
@@ -391,7 +395,7 @@ class _TuneWriter:
                     tuplet_left = max(tuplet_left - 1, 0)
                     if len(tuplets) > 1:
                         self.omissions.add("nested tuplets (written as the outer one)", number)
-            elif kind not in _SILENTLY_SKIPPED and "Spanner" not in classes and "Barline" not in classes:
+            elif kind not in _SILENTLY_SKIPPED and not {"Spanner", "Barline", "Instrument", "Clef"} & set(classes):
                 self.omissions.add(kind, number)
         if graces:
             self.omissions.add("grace notes after the last note of a bar", number, len(graces))
@@ -525,3 +529,48 @@ def _spanner_name(kind: str) -> str:
 
 def _is_repeat(barline: Any, direction: str) -> bool:
     return barline is not None and type(barline).__name__ == "Repeat" and barline.direction == direction
+
+
+#: File extensions import_score_file reads, and the music21 format of each.
+IMPORT_FORMATS = {".musicxml": "musicxml", ".xml": "musicxml", ".mxl": "musicxml", ".mid": "midi", ".midi": "midi"}
+
+
+def import_score_file(path: str | Path, *, part: int | None = None, reference: int = 1) -> ImportedAbc:
+    """Read a MusicXML (.musicxml, .xml, .mxl) or MIDI (.mid) file with music21 and write it as one ABC tune.
+
+    Raises AbcError when the file cannot be read as its extension says.
+    """
+    from music21 import converter
+
+    from composer.errors import AbcError
+
+    path = Path(path)
+    kind = IMPORT_FORMATS.get(path.suffix.lower())
+    if kind is None:
+        raise AbcError(f"cannot import {path.name}: use one of {', '.join(IMPORT_FORMATS)}", path=str(path))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if kind == "midi":
+                # MIDI holds times, not notation: music21 rounds them to sixteenths and eighth-note triplets.
+                score = converter.parse(path, format="midi", quantizePost=True, forceSource=True)
+            else:
+                score = converter.parse(path, format="musicxml", forceSource=True)
+    except OSError:
+        raise
+    except Exception as exc:  # music21 raises many unrelated types on bad files
+        raise AbcError(f"music21 cannot read {path.name} as {kind}: {type(exc).__name__}: {exc}",
+                       path=str(path)) from exc
+    if hasattr(score, "scores"):  # an Opus: several pieces in one file
+        score = score.scores[0]
+    title = _score_title(score)
+    if not title or title.startswith("Music21") or kind == "midi":
+        title = title if title and not title.startswith("Music21") else path.stem.replace("_", " ")
+    try:
+        imported = abc_from_score(score, reference=reference, title=title, part=part)
+    except ValueError as exc:
+        raise AbcError(f"cannot import {path.name}: {exc}", path=str(path)) from exc
+    if kind == "midi":
+        note = "note lengths from MIDI times, rounded to sixteenths and eighth-note triplets"
+        imported = ImportedAbc(imported.text, imported.omissions, (*imported.guesses, note))
+    return imported
