@@ -174,29 +174,37 @@ def _skip_span(line: str, index: int) -> int:
 
 
 def open_implied_repeats(lines: list[str], music_lines: list[int]) -> list[str]:
-    """Write out the start repeats abc2midi implies, which music21 would otherwise put at the tune's start.
+    """Rewrite the repeat bars as abc2midi plays them, in the forms music21 reads right.
 
-    A `:|` with no `|:` before it repeats from the previous `:|`, or from a `||`/`|]` that follows the
-    previous repeat. music21 also misreads `::` and `:|:` (it loses the start repeat, or all the bars), and
-    loses a start repeat at the end of a line followed by a P: line, so every implied or combined start
-    repeat is written as `:||:` inside a line, and as `|:` at the start of the next music line when it
-    stands at the end of a line.
+    - A `:|` with no `|:` before it repeats from the previous `:|`, or from a `||`/`|]` that follows the
+      previous repeat (music21 would go back to the tune's start): that start repeat is written out.
+    - A second `|:` while one is open counts as `::`; a `|:` that no `:|` ever closes is a plain bar.
+    - music21 loses the start of `::` and `:|:` (and sometimes every bar), and a start repeat at the end of
+      a line followed by a P: line: they are written as `:||:` inside a line, and as `:|` with `|:` at the
+      start of the next music line at a line end.
     """
     lines = list(lines)
-    edits: list[tuple[int, int, int, str]] = []  # (line, start, end, replacement)
+    edits: dict[tuple[int, int], tuple[int, str]] = {}  # (line, start) -> (end, replacement)
     candidate: tuple[int, int, int, str] | None = None  # opens the implied start if a later :| needs it
+    on_close: list[tuple[int, int, int, str]] = []  # edits that make the open |: a start repeat
+    if_unclosed: list[tuple[int, int, int, str]] = []  # edits for an open |: that nothing closes
     open_start = after_repeat = False
-    next_line: str | None = None  # "candidate" or "forced": a start repeat at the start of the next line
+    next_line: str | None = None  # "candidate" or "opening": a start repeat at the start of the next line
+
+    def edit(change: tuple[int, int, int, str]) -> None:
+        number, start, end, replacement = change
+        edits[(number, start)] = (end, replacement)
+
     for number in music_lines:
         line = lines[number]
         if next_line is not None:
             lead = _BAR.match(line)
             span = (lead.start(), lead.end()) if lead and lead.group() == "|" else (0, 0)
-            edit = (number, *span, "|:")
-            if next_line == "forced":
-                edits.append(edit)
+            change = (number, *span, "|:")
+            if next_line == "opening":
+                on_close.append(change)
             else:
-                candidate = edit
+                candidate = change
             next_line = None
         index = 0
         while index < len(line):
@@ -212,18 +220,25 @@ def open_implied_repeats(lines: list[str], music_lines: list[int]) -> list[str]:
                 continue
             token, span = match.group(), (match.start(), match.end())
             ends, starts = token.startswith(":"), token.endswith(":")
+            if starts and not ends and open_start:  # abc2midi: "replacing |: with ::"
+                ends = True
             at_line_end = not line[match.end():].split("%")[0].strip(" \t\\")
             if ends:
-                if not open_start and candidate is not None:
-                    edits.append(candidate)
+                if open_start:
+                    for change in on_close:
+                        edit(change)
+                elif candidate is not None:
+                    edit(candidate)
                 after_repeat, open_start, candidate = True, False, None
+                on_close, if_unclosed = [], []
             if ends and starts:
                 open_start = True
                 if at_line_end:
-                    edits.append((number, *span, ":|"))
-                    next_line = "forced"
-                elif token != ":||:":
-                    edits.append((number, *span, ":||:"))
+                    edit((number, *span, ":|"))
+                    next_line = "opening"
+                else:
+                    on_close = [(number, *span, ":||:")]
+                    if_unclosed = [(number, *span, ":|")]
             elif ends:
                 if at_line_end:
                     next_line = "candidate"
@@ -231,9 +246,13 @@ def open_implied_repeats(lines: list[str], music_lines: list[int]) -> list[str]:
                     candidate = (number, *span, ":||:")
             elif starts:
                 open_start, candidate = True, None
+                on_close, if_unclosed = [], [(number, *span, "|")]
             elif after_repeat and not open_start and re.search(r"\|\||\[|\]", token):
                 candidate = (number, *span, "|:")
             index = match.end()
-    for number, start, end, replacement in sorted(edits, reverse=True):
+    if open_start:
+        for change in if_unclosed:
+            edit(change)
+    for (number, start), (end, replacement) in sorted(edits.items(), reverse=True):
         lines[number] = lines[number][:start] + replacement + lines[number][end:]
     return lines
