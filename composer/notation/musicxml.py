@@ -57,7 +57,12 @@ def musicxml_bytes(tune: Tune) -> bytes:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            document = GeneralObjectExporter(score).parse()
+            # Notation made here, not by the exporter, which would pad every short bar (a pickup's other
+            # half before a repeat) with a hidden rest that players and MuseScore count as time.
+            score.makeNotation(inPlace=True)
+            exporter = GeneralObjectExporter(score)
+            exporter.makeNotation = False
+            document = exporter.parse()
     except Exception as exc:  # music21's exporter raises many unrelated types on odd scores
         raise AbcError(f"cannot write {tune.label!r} as MusicXML: {type(exc).__name__}: {exc}",
                        path=tune.path, tune=tune.reference, line=tune.line) from exc
