@@ -51,6 +51,7 @@ class TrainConfig:
     checkpoint_every: int = 100
     patience: int = 10
     augment_semitones: tuple[int, ...] = ()
+    freeze_layers: int = 0
     validation_fraction: float = 0.05
     seed: int = 1
     threads: int = 0

@@ -9,7 +9,7 @@ import random
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import torch
@@ -143,7 +143,9 @@ class Trainer:
         self.model = CharLSTM(model_config)
         if initial_state is not None:
             self.model.load_state_dict(initial_state)
-        self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=train_config.learning_rate,
+        self.model.freeze(train_config.freeze_layers)
+        trainable = [p for p in self.model.parameters() if p.requires_grad]
+        self.optimizer = torch.optim.AdamW(trainable, lr=train_config.learning_rate,
                                            weight_decay=train_config.weight_decay)
         self.progress = Progress()
         checkpoint = self.out_dir / "checkpoint.pt"
@@ -214,8 +216,8 @@ class Trainer:
                     rate = window_chars / max(now - window_start, 1e-9)
                     if now - window_start > 20:
                         window_chars, window_start = 0, now
-                    p = Progress(p.step + 1, p.epoch, number, now - started, p.chars_seen + chars * self.dist.world_size,
-                                 p.best_nats, p.best_step, p.evaluations_since_best)
+                    p = replace(p, step=p.step + 1, batch_in_epoch=number, elapsed=now - started,
+                                chars_seen=p.chars_seen + chars * self.dist.world_size)
                     event = TrainStep(p.step, p.epoch, float(loss.detach()), accuracy, lr, rate, p.elapsed,
                                       run_progress(cfg, p.step, p.elapsed))
                     self._log(event)
@@ -224,17 +226,17 @@ class Trainer:
                         nats, acc = evaluate(self.core_model, valid_texts)
                         self.model.train()
                         best = nats < p.best_nats
-                        p = Progress(p.step, p.epoch, number, p.elapsed, p.chars_seen,
-                                     nats if best else p.best_nats, p.step if best else p.best_step,
-                                     0 if best else p.evaluations_since_best + 1)
+                        if best:
+                            p = replace(p, best_nats=nats, best_step=p.step, evaluations_since_best=0)
+                        else:
+                            p = replace(p, evaluations_since_best=p.evaluations_since_best + 1)
                         evaluation = Evaluation(p.step, nats, acc, best, p.elapsed)
                         self._log(evaluation)
                         yield evaluation
                         if best:
                             self._save("best.pt", p)
                 # A batch boundary: the place where checkpoints and stops happen.
-                p = Progress(p.step, p.epoch, number + 1, time.monotonic() - started, p.chars_seen, p.best_nats,
-                             p.best_step, p.evaluations_since_best)
+                p = replace(p, batch_in_epoch=number + 1, elapsed=time.monotonic() - started)
                 self.progress = p
                 stop = self._stop_reason(cancel)
                 if p.step - last_checkpoint_step >= cfg.checkpoint_every or stop:
@@ -247,8 +249,7 @@ class Trainer:
                     reason = stop
                     break
             else:
-                p = Progress(p.step, p.epoch + 1, 0, p.elapsed, p.chars_seen, p.best_nats, p.best_step,
-                             p.evaluations_since_best)
+                p = replace(p, epoch=p.epoch + 1, batch_in_epoch=0)
                 self.progress = p
                 continue
             break
@@ -274,7 +275,7 @@ class Trainer:
             nats, acc = evaluate(self.core_model, valid_texts)
             best = nats < p.best_nats
             if best:
-                p = Progress(p.step, p.epoch, p.batch_in_epoch, p.elapsed, p.chars_seen, nats, p.step, 0)
+                p = replace(p, best_nats=nats, best_step=p.step, evaluations_since_best=0)
                 self.progress = p
                 self._save("best.pt", p)
                 self._save("checkpoint.pt", p)

@@ -45,6 +45,12 @@ class CharLSTM(nn.Module):
             x = self.dropout(torch.relu(layer(x)))
         return self.head(x), new_state
 
+    def freeze(self, layers: int) -> None:
+        """Stop training the embedding and the lowest `layers` LSTM layers (0 trains everything)."""
+        for module in [self.embedding, *self.lstms[:layers]] if layers > 0 else []:
+            for parameter in module.parameters():
+                parameter.requires_grad_(False)
+
     def parameter_count(self) -> int:
         return sum(p.numel() for p in self.parameters())
 
