@@ -198,7 +198,7 @@ class AbcState:
 
     @classmethod
     def for_prime(cls, prime: str, *, strict: bool = True) -> AbcState:
-        """The state after reading `prime` (canonical header, then any body) leniently, constrained from here."""
+        """The state after reading `prime` (canonical header, then any body) leniently; constrained from here."""
         state = cls(strict=False)
         for ch in prime:
             nxt = state.advance(ch)
@@ -207,7 +207,7 @@ class AbcState:
         return state.constrained() if strict else state
 
     def constrained(self) -> AbcState:
-        """This state with the generation grammar switched on (a bar the prime left unmeasurable is let go)."""
+        """This state with the generation grammar on (a bar the prime left unmeasurable is not checked)."""
         new = self._copy()
         new.strict = True
         if new.bar_len is not None:
@@ -243,6 +243,12 @@ class AbcState:
         if not self.strict:
             return True
         return self._tune_complete()
+
+    @property
+    def bars_done(self) -> int:
+        """Bars closed so far, counting a complete bar line still waiting to see whether it grows (`|` → `||`)."""
+        pending = self.kind == "bar" and self.bar_notes and (self.text in BAR_TOKENS or not self.strict)
+        return self.bars_closed + pending
 
     def key(self) -> tuple:
         """Everything that decides which characters come next (counters left out)."""
@@ -366,7 +372,7 @@ class AbcState:
             return False  # `D:` at a line start reads as a field
         self.line_len = 0 if c == "\n" else min(self.line_len + 1, 2)
         if self.continued and not (self.kind == "backslash"):
-            if c == "\n" and self.strict:
+            if c in "\n\\" and self.strict:
                 return False
             self.continued = False
         if self.kind:
@@ -383,7 +389,7 @@ class AbcState:
     # --- pending tokens
 
     def _continue(self, c: str) -> bool | None:
-        """Feed `c` to the pending token: True/False when consumed/refused, None when the token ended first."""
+        """Feed `c` to the pending token: True/False if consumed/refused, None when the token ended first."""
         kind = self.kind
         strict = self.strict
         if kind == "note":
@@ -785,7 +791,7 @@ class AbcState:
             return True
         if c == " ":
             if strict and (self.in_chord or self.in_grace or self.need_note or self.last in ("slur_open", "start")
-                           or self.broken_value is not None):
+                           or self.broken_value is not None or self.after_space):
                 return False
             self.after_space = True
             return True
@@ -813,8 +819,8 @@ class AbcState:
                 self.kind, self.text = "acc", c
             return True
         if c in "zxZ":
-            if strict and (c != "z" or self.broken_value is not None or self.in_chord or self.in_grace or self.tie_pitch is not None
-                           or self.need_second or self.need_note not in ("", "symbol")
+            if strict and (c != "z" or self.broken_value is not None or self.in_chord or self.in_grace
+                           or self.tie_pitch is not None or self.need_second or self.need_note not in ("", "symbol")
                            or not self._event_possible()):
                 return False
             self.kind, self.pitch, self.text = "note", c, ""
