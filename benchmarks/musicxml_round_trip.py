@@ -2,17 +2,23 @@
 
     nice -n 15 .venv/bin/python benchmarks/musicxml_round_trip.py [nottingham|ryansMammoth|...] [--every N]
 
+Two judges: music21's reading of the ABC before and after (the written notes, repeats not played out), and
+abc2midi playing both ABC texts (repeats and endings played out; pitch, onset and duration of every note).
 Prints one line per tune that fails (notes differ, or music21 cannot read it) and a summary.
 """
 
 from __future__ import annotations
 
 import argparse
+import tempfile
 import time
 import warnings
+from pathlib import Path
 
 from composer.abc.corpora import collection_tunes
+from composer.abc.tunebook import read_string
 from composer.errors import ComposerError
+from composer.notation.abc2midi_judge import abc2midi_melody, first_difference, judge_text
 from composer.notation.musicxml import musicxml_round_trip
 
 
@@ -24,7 +30,8 @@ def main() -> None:
     warnings.simplefilter("ignore")
     [(name, tunes)] = collection_tunes([args.collection])
     tunes = tunes[::args.every]
-    matched = differ = unreadable = 0
+    matched = differ = unreadable = played_alike = played_differently = 0
+    workdir = Path(tempfile.mkdtemp(prefix="round-trip-"))
     omitted: dict[str, int] = {}
     started = time.process_time()
     for tune in tunes:
@@ -41,6 +48,14 @@ def main() -> None:
             continue
         for omission in trip.imported.omissions:
             omitted[omission.what] = omitted.get(omission.what, 0) + omission.count
+        before, _ = abc2midi_melody(judge_text(tune)[0], workdir)
+        after, _ = abc2midi_melody(judge_text(read_string(trip.imported.text).tunes[0])[0], workdir)
+        played = first_difference(after, before)
+        if played:
+            played_differently += 1
+            print(f"ABC2MIDI {place}: {played}")
+        else:
+            played_alike += 1
         if trip.matches:
             matched += 1
             continue
@@ -52,7 +67,8 @@ def main() -> None:
     cpu = time.process_time() - started
     total = len(tunes)
     print(f"\n{name}: {total} tunes (every {args.every}), notes kept in {matched} ({100 * matched / total:.1f}%), "
-          f"differ in {differ}, unreadable {unreadable}; {cpu / total * 1000:.0f} ms CPU a tune")
+          f"differ in {differ}, unreadable {unreadable}; abc2midi plays {played_alike} alike, "
+          f"{played_differently} differently; {cpu / total * 1000:.0f} ms CPU a tune (this process)")
     for what, count in sorted(omitted.items(), key=lambda item: -item[1]):
         print(f"  left out on import: {what}: {count}")
 

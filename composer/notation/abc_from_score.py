@@ -140,8 +140,9 @@ class _Omissions:
 
 
 class _Accidentals:
-    """Which accidental a pitch needs, read the same way under both bar rules readers use: ABC 2.1's (an
-    accidental holds for its octave until the bar line) and abc2midi's (it holds in every octave)."""
+    """Which accidental a pitch needs so that every reader hears it alike: ABC 2.1 (an accidental holds for
+    its octave until the bar line), abc2midi (it holds in every octave), and music21, whose reader also lets
+    accidentals hold but ignores those written inside chords and carries none into a chord."""
 
     def __init__(self, signature: Any) -> None:
         self.set_key(signature)
@@ -154,17 +155,24 @@ class _Accidentals:
         self.new_bar()
 
     def new_bar(self) -> None:
-        self.by_octave: dict[tuple[str, int], int] = {}
-        self.by_step: dict[str, int] = {}
+        self.held: dict[tuple[str, int | None], int] = {}  # (step, octave or None for every octave)
+        self.held_outside_chords: dict[tuple[str, int | None], int] = {}
 
-    def sign(self, step: str, octave: int, alter: int) -> str:
-        """The accidental to write before the note ('' when both rules already give `alter`)."""
-        in_octave = self.by_octave.get((step, octave), self.key[step])
-        any_octave = self.by_step.get(step, self.key[step])
-        if alter == in_octave == any_octave:
+    def sign(self, step: str, octave: int, alter: int, *, in_chord: bool = False) -> str:
+        """The accidental to write before the note ('' when every reader already gives `alter`)."""
+        key = self.key[step]
+        places = ((step, octave), (step, None))
+        expected = {self.held.get(place, key) for place in places}
+        if in_chord:
+            expected.add(key)
+        else:
+            expected.update(self.held_outside_chords.get(place, key) for place in places)
+        if expected == {alter}:
             return ""
-        self.by_octave[(step, octave)] = alter
-        self.by_step[step] = alter
+        for place in places:
+            self.held[place] = alter
+            if not in_chord:
+                self.held_outside_chords[place] = alter
         return _ACCIDENTAL_SIGN[alter]
 
 
@@ -226,6 +234,10 @@ class _TuneWriter:
         self.part = part
         self.omissions = omissions
         self.measures = list(part.getElementsByClass("Measure"))
+        # Bars of hidden rests at the end only pad this part out to a longer one.
+        while len(self.measures) > 1 and all(
+                "Rest" in e.classes and e.style.hideObjectOnPrint for e in self.measures[-1].recurse().notesAndRests):
+            self.measures.pop()
         first_meter = part.recurse().getElementsByClass(meter.TimeSignature).first()
         if first_meter is None:
             self.meter = "none"
@@ -434,13 +446,13 @@ class _TuneWriter:
         pitches = element.pitches if "Chord" in element.classes else (element.pitch,)
         return self._pitch_text(pitches[-1])
 
-    def _pitch_text(self, pitch: Any) -> str:
+    def _pitch_text(self, pitch: Any, *, in_chord: bool = False) -> str:
         alter = pitch.accidental.alter if pitch.accidental is not None else 0
         if alter != int(alter) or abs(alter) > 2:
             self.omissions.add("microtones (rounded)", None)
             alter = max(-2, min(2, round(alter)))
         octave = pitch.octave if pitch.octave is not None else 4
-        return self.accidentals.sign(pitch.step, octave, int(alter)) + abc_pitch(pitch.step, octave)
+        return self.accidentals.sign(pitch.step, octave, int(alter), in_chord=in_chord) + abc_pitch(pitch.step, octave)
 
     def _note_text(self, element: Any, measure_number: int | None) -> str:
         """One note, chord or rest with its decorations, slurs, length and tie; lengths no engraver can draw as
@@ -466,7 +478,7 @@ class _TuneWriter:
                 letter = "x"
             return decorations + "".join(letter + abc_length(piece) for piece in pieces)
         if "Chord" in classes:
-            pitches = "[" + "".join(self._pitch_text(p) for p in element.pitches) + "]"
+            pitches = "[" + "".join(self._pitch_text(p, in_chord=True) for p in element.pitches) + "]"
             tied = any(n.tie is not None and n.tie.type in ("start", "continue") for n in element.notes)
         else:
             pitches = self._pitch_text(element.pitch)
