@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from composer.abc.canonical import default_unit_length
@@ -71,7 +72,8 @@ def music21_text(tune: Tune) -> str:
             in_body = in_body or line.startswith("K:")
             lines.append(line)
         elif in_body and not line.lstrip().startswith("%"):
-            for piece in split_inline_fields(mark_ornaments(_QUOTED.sub(_chord_or_nothing, line))):
+            music = mend_broken_rhythm(mark_ornaments(_QUOTED.sub(_chord_or_nothing, line)))
+            for piece in split_inline_fields(music):
                 if not _FIELD_LINE.match(piece):
                     music_lines.append(len(lines))
                 lines.append(piece)
@@ -84,6 +86,35 @@ def music21_text(tune: Tune) -> str:
 
 _FIELD_LINE = re.compile(r"^[A-Za-z+]:")
 _INLINE_FIELD = re.compile(r"\[([KLMQ]):([^\]%]*)\]")
+
+
+_SLUR_BEFORE_BROKEN = re.compile(r"(\)+)([<>]+)")
+_BROKEN_PAIR = re.compile(r"(?<![A-Za-z\]])([_^=]*[A-Ga-g][,']*)([\d/]*)(\s*)([<>]+)(\s*[_^=]*[A-Ga-g][,']*)([\d/]*)")
+
+
+def _length(text: str) -> Fraction:
+    """An ABC note length multiplier: `` 1, `2` 2, `/` 1/2, `3/2`, `//` 1/4."""
+    match = re.fullmatch(r"(\d*)(/*)(\d*)", text)
+    if not match:
+        return Fraction(1)
+    top = int(match.group(1) or 1)
+    slashes = len(match.group(2))
+    bottom = int(match.group(3)) if match.group(3) else 2 ** slashes
+    return Fraction(top, bottom or 1)
+
+
+def mend_broken_rhythm(line: str) -> str:
+    """Broken rhythm as abc2midi reads it: `(AB)>c` dots the B (music21 would not), and `d>B/`, between
+    notes of different lengths, is played as written (abc2midi reports it and ignores the sign)."""
+    line = _SLUR_BEFORE_BROKEN.sub(lambda m: m.group(2) + m.group(1), line)
+
+    def pair(match: re.Match) -> str:
+        first, first_length, space, _, second, second_length = match.groups()
+        if _length(first_length) != _length(second_length):
+            return first + first_length + space + second + second_length
+        return match.group(0)
+
+    return _BROKEN_PAIR.sub(pair, line)
 
 
 def split_inline_fields(line: str) -> list[str]:
