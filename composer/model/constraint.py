@@ -12,6 +12,7 @@ use more of ABC (it is read leniently and only tracked). Each accepted prefix ca
 
 from __future__ import annotations
 
+from collections import deque
 from fractions import Fraction
 
 import numpy as np
@@ -249,6 +250,46 @@ class AbcState:
         """Bars closed so far, counting a complete bar line still waiting to see whether it grows (`|` → `||`)."""
         pending = self.kind == "bar" and self.bar_notes and (self.text in BAR_TOKENS or not self.strict)
         return self.bars_closed + pending
+
+    def completion(self, budget: int = 20_000) -> str | None:
+        """A short text (from a small closing alphabet) that ends the tune validly from here, or None.
+
+        Used when a constrained candidate runs out of characters: the tune is closed rather than cut. Rests fill
+        the bar; pending symbols, decorations, chords, ties and repeats are finished first.
+        """
+        return self._search(depth_first=True, budget=budget // 4) or self._search(depth_first=False, budget=budget)
+
+    def _closing_alphabet(self) -> tuple[str, ...]:
+        if self.kind == "quote":
+            return _CLOSING_QUOTE
+        if self.kind == "deco":
+            return _CLOSING_DECORATION
+        if self.tie_pitch is not None:
+            return (*self.tie_pitch, *_CLOSING_NOTES)
+        if (self.kind not in ("", "bar") or self.in_chord or self.in_grace
+                or self.need_note in ("deco", "ornament", "grace")):
+            return _CLOSING_NOTES
+        return _CLOSING_CHARS
+
+    def _search(self, *, depth_first: bool, budget: int) -> str | None:
+        frontier = deque([(self, "")])
+        seen: set[tuple] = {self.key()}
+        while frontier and budget > 0:
+            budget -= 1
+            state, text = frontier.pop() if depth_first else frontier.popleft()
+            if state.ended:
+                return text
+            if len(text) >= 120:
+                continue
+            alphabet = state._closing_alphabet()
+            for ch in (reversed(alphabet) if depth_first else alphabet):
+                nxt = state.advance(ch)
+                if nxt is not None:
+                    key = nxt.key()
+                    if key not in seen:
+                        seen.add(key)
+                        frontier.append((nxt, text + ch))
+        return None
 
     def key(self) -> tuple:
         """Everything that decides which characters come next (counters left out)."""
@@ -915,7 +956,8 @@ class AbcState:
             self.last = "grace"
             return True
         if c == "\\":
-            if strict and (self.last != "bar" or self.after_space):
+            if strict and (self.last != "bar" or self.after_space or self.in_chord or self.in_grace
+                           or self.need_note or self.need_second):
                 return False
             self.kind = "backslash"
             return True
@@ -939,3 +981,9 @@ class AbcState:
 
 
 _MASK_CACHE: dict[tuple, np.ndarray] = {}
+_VOCAB_INDEX = {ch: i for i, ch in enumerate(VOCAB)}
+#: Characters tried first when closing a tune: end what is open, fill bars with rests, then anything musical.
+_CLOSING_QUOTE = ('"', *"ABCDEFG")
+_CLOSING_CHARS = ("\n", ")", "]", "|", ":", "z", "8", "4", "2", "/", "[")
+_CLOSING_NOTES = ("\n", ")", "]", "}", "|", ":", "z", "8", "4", "2", "/", "B", "[", *"1635789")
+_CLOSING_DECORATION = ("!", *sorted(set("".join(LONG_DECORATIONS))))

@@ -194,6 +194,10 @@ class Generator:
                     reason = "bars"
                 elif len(texts[c]) >= request.max_chars:
                     reason = "chars"
+                    closing = nxt.completion() if constrained else None
+                    if closing:  # end the tune properly rather than cut it
+                        texts[c].append(closing)
+                        yield Sampled(c, closing)
                 if reason:
                     yield Finished(c, "".join(texts[c]), reason)
                 else:

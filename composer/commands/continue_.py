@@ -1,0 +1,66 @@
+"""Continue a tune of a tunebook from a position (default: its end) with the char-LSTM: N variations."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from composer.abc.tunebook import read_tunebook
+from composer.commands.generate import add_sampling_arguments, numbered, report, sampling_options, write_tunebook
+from composer.errors import AbcError
+from composer.model.generate import Generator, Request, continuation_of
+from composer.model.onnx_model import OnnxModel
+
+
+def _position(text: str) -> tuple[int, int | None]:
+    line, _, column = text.partition(":")
+    try:
+        return int(line), int(column) if column else None
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected LINE:COL, got {text!r}") from exc
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", help="the tunebook holding the tune")
+    parser.add_argument("--tune", type=int, default=None, metavar="X",
+                        help="the tune's X: number (default: the tune at --at, else the first)")
+    parser.add_argument("--at", type=_position, default=None, metavar="LINE:COL",
+                        help="continue from this 1-based place; the text after it is replaced (default: the end)")
+    parser.add_argument("--bars", type=int, default=None, metavar="B",
+                        help="generate B bars, then stop (default: until the tune ends)")
+    add_sampling_arguments(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        options = sampling_options(args)
+    except ValueError as exc:
+        print(f"composer continue: {exc}", file=sys.stderr)
+        return 2
+    try:
+        book = read_tunebook(args.file)
+    except OSError as exc:
+        raise AbcError(f"cannot read the file: {exc.strerror or exc}", path=args.file) from exc
+    if not book.tunes:
+        raise AbcError("no tune in this file", path=args.file)
+    line, column = args.at if args.at else (None, None)
+    if args.tune is not None:
+        try:
+            tune = book.tune(args.tune)
+        except KeyError as exc:
+            raise AbcError(f"no tune X:{args.tune}", path=args.file) from exc
+    elif line is not None:
+        tune = book.tune_at_line(line) or book.tunes[0]
+    else:
+        tune = book.tunes[0]
+    cut = continuation_of(tune, line, column)
+    model = OnnxModel(args.model)
+    request = Request(cut.prime, args.count, options, not args.no_constrain, args.max_chars, args.bars)
+    results = Generator(model).generate(request)
+    tunes = []
+    for i, r in enumerate(results):
+        body = cut.source_prefix + r.text
+        tunes.append(numbered(body if body.endswith("\n") else body + "\n", i + 1))
+    write_tunebook(tunes, args.output)
+    report(results, model)
+    return 0

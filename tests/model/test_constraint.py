@@ -1,0 +1,107 @@
+"""The incremental ABC state machine: bar lengths, balance, repeats, no dead ends, and the judges agree."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from composer.abc.canonical import canonical_header
+from composer.model.constraint import CHORD_TYPES, AbcState
+from composer.model.vocab import VOCAB
+
+HEADERS = [canonical_header("Walk", m, u, "D") for m, u in
+           [("4/4", "1/8"), ("6/8", "1/8"), ("3/4", "1/4"), ("2/4", "1/16"), ("9/8", None), ("C|", None),
+            ("none", "1/8")]]
+REEL = canonical_header("Reel", "4/4", "1/8", "D")
+
+
+def accepts(prime: str, text: str) -> bool:
+    return AbcState.for_prime(prime).feed(text) is not None
+
+
+def test_full_bars_pass_and_overfull_or_short_bars_do_not():
+    assert accepts(REEL, "d2f2 a2f2|d2f2 e4|")
+    assert not accepts(REEL, "d2f2 a2f2 a|")
+    assert not accepts(REEL, "d2f2 a2f2|d2f2 e2|d")      # closed short in the middle
+    assert not accepts(REEL, "d2f2 a2f2|d2f2 e4 f")      # overfills the bar
+    assert not accepts(REEL, "d2f2 a2f2|d2f2 e6")        # a duration that cannot fit
+
+
+def test_pickup_and_short_closing_bar():
+    assert accepts(REEL, "A2|:d2f2 a2f2|e2c2 d4:|")            # pickup before a start repeat
+    tune = "A2|d2f2 a2f2|e2c2 d2|]\n\n"
+    assert accepts(REEL, tune)                                  # short last bar closes the tune
+    after_short = AbcState.for_prime(REEL).feed("A2|d2f2 a2f2|e2c2 d2|]")
+    assert after_short.allowed_mask().sum() == 1 and after_short.allowed_mask()[VOCAB.index("\n")]
+
+
+def test_repeats_and_endings_must_balance():
+    open_repeat = AbcState.for_prime(REEL).feed("|:d2f2 a2f2|d2f2 e4|")
+    assert open_repeat.feed("\n\n") is None                     # unterminated |:
+    assert open_repeat.feed("]") is None                        # |] inside a repeat
+    first_ending = open_repeat.feed("[1 d8:|")
+    assert first_ending is not None
+    assert first_ending.feed("\n\n") is None                    # a first ending needs its second
+    assert first_ending.feed("d8") is None
+    done = first_ending.feed("[2 d8|]\n\n")
+    assert done is not None and done.ended
+
+
+def test_brackets_quotes_and_decorations_stay_balanced():
+    state = AbcState.for_prime(REEL)
+    assert state.feed('"G"d2f2 a2f2|]\n\n').ended
+    assert state.feed('"G d2') is None                          # not a chord symbol abc2midi knows
+    assert state.feed('"G"|') is None                           # a chord symbol must sit on a note
+    assert state.feed("[df d2") is None                         # chord notes of one length, closed
+    assert state.feed("(d2f2 a2f2|]\n\n") is None               # an open slur cannot end a tune
+    assert state.feed("!tril!") is None
+    assert state.feed("{g}d2f2 a2f2|]\n\n").ended
+
+
+def test_tuplets_and_broken_rhythm_keep_the_bar():
+    state = AbcState.for_prime(REEL)
+    assert state.feed("(3def d2 A>B c2|]\n\n").ended
+    assert state.feed("(3de2") is None                          # unequal tuplet notes
+    assert state.feed("A>B2") is None                           # unequal broken pair
+
+
+def test_a_prime_with_more_abc_is_read_leniently():
+    prime = REEL + "P:A\n%comment\n|:\"Em\"E2 FG A2 Bc|\nM:3/4\n[K:G] d2 B2 G2|"
+    state = AbcState.for_prime(prime)
+    assert state.bar_len == 6 and state.allowed_mask().any()
+
+
+def test_every_known_chord_type_is_accepted_by_abc2midi(judge):
+    bars = "|".join(f'"G{t}"G8' for t in CHORD_TYPES) + '|"D/F#"d8|]'
+    text = REEL + bars + "\n"
+    assert accepts(REEL, bars + "\n\n")
+    assert judge(text) == []
+
+
+def random_walk(seed: int, steps: int) -> str:
+    """A tune chosen by uniform random allowed characters, then closed by the machine's own completion."""
+    rng = random.Random(seed)
+    header = HEADERS[seed % len(HEADERS)]
+    state = AbcState.for_prime(header)
+    text = ""
+    for _ in range(rng.randint(5, steps)):
+        mask = state.allowed_mask()
+        ids = [i for i in range(len(VOCAB)) if mask[i]]
+        assert ids, f"dead end after {text!r}"
+        ch = VOCAB[rng.choice(ids)]
+        state = state.advance(ch)
+        text += ch
+        if state.ended:
+            return header + text
+    closing = state.completion()
+    assert closing is not None, f"no completion after {text!r}"
+    return header + text + closing
+
+
+@pytest.mark.parametrize("block", range(4))
+def test_random_walks_never_dead_end_and_pass_abc2midi_and_the_checker(judge, block):
+    # A fixed deterministic sample: 4 × 15 walks of up to 120 characters over every character the machine allows.
+    for seed in range(block * 15, block * 15 + 15):
+        tune = random_walk(seed, 120)
+        assert judge(tune) == [], tune
