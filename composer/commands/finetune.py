@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
+import threading
 from dataclasses import asdict
 from pathlib import Path
 
@@ -25,6 +27,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--models-dir", type=Path, help="where NAME.onnx goes (default: your model folder)")
     parser.add_argument("--run-dir", type=Path, help="where checkpoints go (default: your fine-tune folder)")
     parser.add_argument("--json", action="store_true", help="print one JSON object per event (for the app)")
+    parser.add_argument("--report-only", action="store_true",
+                        help="print the data report (tunes read and rejected, split, time per epoch) and stop")
 
 
 def _emit(kind: str, payload: dict, as_json: bool, text: str) -> None:
@@ -36,7 +40,7 @@ def _emit(kind: str, payload: dict, as_json: bool, text: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        import torch  # noqa: F401
+        import torch
     except ModuleNotFoundError as exc:
         raise TrainingError("fine-tuning needs PyTorch: pip install 'abc-composer[train]' "
                             "(or `make install`, which adds it)") from exc
@@ -48,6 +52,10 @@ def run(args: argparse.Namespace) -> int:
                                 freeze_layers=args.freeze, augment=not args.no_augment, patience=args.patience,
                                 threads=args.threads)
     base = args.base or default_model_path()
+    if args.threads:
+        torch.set_num_threads(args.threads)  # so the time-per-epoch estimate matches the run
+    if args.report_only:
+        return _report_only(args, base, settings)
     job = Finetune(base, args.data, args.out, settings, resume=args.resume, run_dir=args.run_dir,
                    models_dir=args.models_dir)
     seconds = estimate_seconds_per_epoch(base, job.report, settings)
@@ -56,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     report_text = "\n".join([*job.report.lines(), f"about {seconds:.0f} s per epoch here; "
                              f"validation before: {job.before:.4f} nats/char"])
     _emit("DataReport", report, args.json, report_text)
-    for event in job.run():
+    for event in job.run(_cancel_on_signals()):
         kind = type(event).__name__
         if isinstance(event, TrainStep):
             text = (f"step {event.step}/{job.train_config.max_steps} loss {event.loss:.4f} "
@@ -70,4 +78,38 @@ def run(args: argparse.Namespace) -> int:
         else:
             text = ""
         _emit(kind, asdict(event), args.json, text)
+    return 0
+
+
+def _cancel_on_signals() -> threading.Event:
+    """An event set by the first SIGTERM or Ctrl-C: the run stops at the next batch with a checkpoint saved.
+
+    A second signal acts as usual (ends the process at once)."""
+    cancel = threading.Event()
+
+    def stop(signum, _frame) -> None:
+        cancel.set()
+        signal.signal(signum, signal.SIG_DFL if signum != signal.SIGINT else signal.default_int_handler)
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, stop)
+    return cancel
+
+
+def _report_only(args: argparse.Namespace, base: Path, settings) -> int:
+    """The data report of `args.data` for a run from `base`, without touching any run folder."""
+    from composer.training.export import model_from_onnx
+    from composer.training.finetune import estimate_seconds_per_epoch, prepare_data
+    from composer.training.loop import evaluate
+
+    if not Path(base).is_file():
+        raise TrainingError("no such model file", path=str(base))
+    corpus, data_report = prepare_data(args.data, settings)
+    seconds = estimate_seconds_per_epoch(base, data_report, settings)
+    before = evaluate(model_from_onnx(base), [t.text for t in corpus.validation])[0]
+    report = {**asdict(data_report), "seconds_per_epoch": seconds, "validation_before": before,
+              "max_steps": settings.epochs * max(1, data_report.steps_per_epoch), "run_dir": None}
+    text = "\n".join([*data_report.lines(), f"about {seconds:.0f} s per epoch here; "
+                      f"validation before: {before:.4f} nats/char"])
+    _emit("DataReport", report, args.json, text)
     return 0

@@ -38,6 +38,8 @@ def create_application(argv: list[str] | None = None) -> QApplication:
 def open_window(path: str | Path | None = None) -> MainWindow:
     """A shown main window on `path` (default: the example tunebook), offering any crash recovery."""
     window = MainWindow()
+    from composer.ui.finetune_tab import install_finetune_tab
+    install_finetune_tab(window)
     target = Path(path) if path else examples_path()
     if target.is_file():
         window.open_path(target, ask=False)
