@@ -62,6 +62,7 @@ class AbcEditor(QPlainTextEdit):
         self.setTabStopDistance(4 * self.fontMetrics().horizontalAdvance(" "))
         self.highlighter = AbcHighlighter(self.document(), self.theme)
         self.problems: list[Problem] = []
+        self.playback_mark: tuple[int, int, int] | None = None  # line, column, length of the sounding note
         self._line_numbers = _LineNumbers(self)
         self.blockCountChanged.connect(self._update_margin)
         self.updateRequest.connect(self._update_line_numbers)
@@ -88,6 +89,27 @@ class AbcEditor(QPlainTextEdit):
                                QTextCursor.MoveMode.KeepAnchor)
         self.setTextCursor(cursor)
         self.centerCursor()
+
+    def follow_to(self, line: int, column: int) -> None:
+        """Move the cursor to 1-based (line, column) and scroll just enough to show it (playback following:
+        no focus change, no undo step, no recentring on every note)."""
+        block = self.document().findBlockByNumber(max(line - 1, 0))
+        if not block.isValid():
+            return
+        cursor = QTextCursor(block)
+        cursor.setPosition(block.position() + min(max(column - 1, 0), max(block.length() - 1, 0)))
+        self.setTextCursor(cursor)
+        self.ensureCursorVisible()
+
+    def set_playback_mark(self, line: int, column: int, length: int = 1) -> None:
+        """Mark `length` characters from 1-based (line, column) as the note sounding now."""
+        self.playback_mark = (line, column, max(length, 1))
+        self._refresh_selections()
+
+    def clear_playback_mark(self) -> None:
+        if self.playback_mark is not None:
+            self.playback_mark = None
+            self._refresh_selections()
 
     def replace_lines(self, first: int, last: int, text: str) -> None:
         """Replace 1-based lines first..last (inclusive) by `text`, as one undoable step."""
@@ -134,6 +156,18 @@ class AbcEditor(QPlainTextEdit):
         current.cursor = self.textCursor()
         current.cursor.clearSelection()
         selections.append(current)
+        if self.playback_mark is not None:
+            line, column, length = self.playback_mark
+            block = self.document().findBlockByNumber(line - 1)
+            if block.isValid():
+                mark = QTextEdit.ExtraSelection()
+                mark.format.setBackground(self.theme.note_highlight)
+                start = block.position() + min(column - 1, max(block.length() - 1, 0))
+                mark.cursor = QTextCursor(self.document())
+                mark.cursor.setPosition(start)
+                mark.cursor.setPosition(min(start + length, block.position() + block.length() - 1),
+                                        QTextCursor.MoveMode.KeepAnchor)
+                selections.append(mark)
         for problem in self.problems:
             if problem.line < 1 or problem.line > self.document().blockCount():
                 continue

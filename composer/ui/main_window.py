@@ -1,4 +1,5 @@
-"""The main window: tunebook editor and live engraved staff linked both ways, tune list, problems, files."""
+"""The main window: tunebook editor and live engraved staff linked both ways, tune list, problems, files,
+playback (composer.ui.playback)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from composer.notation.engrave import EngravedTune, engrave_svg, isolate_tune
 from composer.ui.autosave import AutosaveRecord, AutosaveStore
 from composer.ui.editor import AbcEditor, Problem
 from composer.ui.find_replace import FindReplaceBar
+from composer.ui.playback import Playback
 from composer.ui.problems import ProblemsList
 from composer.ui.resources import templates
 from composer.ui.settings import Settings
@@ -104,6 +106,8 @@ class MainWindow(QMainWindow):
         self.autosave = AutosaveStore(folder)
 
         self._build_widgets()
+        self.playback = Playback(self)
+        self.transport = self.playback.transport
         self._build_actions()
         self._build_menus()
 
@@ -258,6 +262,7 @@ class MainWindow(QMainWindow):
         self.export_menu.addAction(self.export_tune_abc_action)
         self.export_menu.addAction(self.export_book_abc_action)
         self.export_menu.addAction(self.export_midi_action)
+        self.export_menu.addAction(self.playback.export_wav_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
 
@@ -277,6 +282,12 @@ class MainWindow(QMainWindow):
         self.view_menu.addSeparator()
         self.view_menu.addAction(self.tunes_dock.toggleViewAction())
         self.view_menu.addAction(self.problems_dock.toggleViewAction())
+        self.view_menu.addAction(self.playback.toolbar.toggleViewAction())
+        self.playback_menu = bar.addMenu("&Playback")
+        playback = self.playback
+        for action in (playback.play_pause_action, playback.stop_action, playback.play_from_cursor_action, None,
+                       playback.audio_settings_action):
+            self.playback_menu.addSeparator() if action is None else self.playback_menu.addAction(action)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self._action("&About Composer", self._about))
 
@@ -374,7 +385,7 @@ class MainWindow(QMainWindow):
         self.shown_tune_line = result.tune_line
         self._set_staff_status(None)
         self.staff.show_engraving(result.engraved)
-        self._sync_to_cursor()
+        self.sync_to_cursor()
         self.engraving_shown.emit(result.engraved)
 
     def _set_staff_status(self, message: str | None) -> None:
@@ -387,9 +398,10 @@ class MainWindow(QMainWindow):
         tune = self.book.tune_at_line(line)
         if tune is not None and tune.line != self.shown_tune_line and not self._render_timer.isActive():
             self._render_timer.start()
-        self._sync_to_cursor()
+        self.sync_to_cursor()
 
-    def _sync_to_cursor(self) -> None:
+    def sync_to_cursor(self) -> None:
+        """Select the tune under the cursor in the list and highlight the symbol under it in the staff."""
         line, column = self.cursor_position
         tune = self.book.tune_at_line(line)
         index = tune.index if tune is not None else None
@@ -612,11 +624,15 @@ class MainWindow(QMainWindow):
             QMessageBox.information(self, "Export", "There is no tune to export.")
         return tune
 
-    def _export_name(self, title: str, suffix: str, filter_text: str) -> str | None:
+    def suggested_export_path(self, suffix: str) -> Path:
+        """Where an export of the tune under the cursor goes by default: its title, beside the tunebook."""
         tune = self.current_tune
         stem = re.sub(r"[^\w-]+", "-", (tune.title if tune else "") or "tune").strip("-").lower() or "tune"
         folder = self.path.parent if self.path else Path.home()
-        name, _ = QFileDialog.getSaveFileName(self, title, str(folder / f"{stem}{suffix}"), filter_text)
+        return folder / f"{stem}{suffix}"
+
+    def _export_name(self, title: str, suffix: str, filter_text: str) -> str | None:
+        name, _ = QFileDialog.getSaveFileName(self, title, str(self.suggested_export_path(suffix)), filter_text)
         return name or None
 
     def export_tune_abc(self, path: str | Path) -> None:
@@ -733,6 +749,7 @@ class MainWindow(QMainWindow):
         self.settings.set_value("window", "splitter", self.splitter.saveState())
         self.settings.set_value("staff", "zoom", self.staff.zoom)
         self.settings.set_value("staff", "fit_width", self.staff.fit_width)
+        self.playback.save_settings()
         self.settings.sync()
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
@@ -762,6 +779,7 @@ class MainWindow(QMainWindow):
         self.autosave.discard()
         self._autosave_timer.stop()
         self.jobs.wait_for_done(5000)
+        self.playback.shutdown()
         event.accept()
 
     def _about(self) -> None:
@@ -770,7 +788,7 @@ class MainWindow(QMainWindow):
         QMessageBox.about(self, "About Composer",
                           f"<b>Composer {__version__}</b>"
                           "<p>Write folk tunes in ABC with a neural co-writer.</p>"
-                          "<p>Engraving by abcm2ps.</p>")
+                          "<p>Engraving by abcm2ps; sound by FluidSynth.</p>")
 
 
 class _RecoveryBanner(QFrame):

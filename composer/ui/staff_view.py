@@ -1,11 +1,11 @@
-"""The engraved staff: SVG pages in a zoomable, scrolling view; click a note to find its source."""
+"""The engraved staff: SVG pages in a zoomable, scrolling view; click a note to find its source; Space plays."""
 
 from __future__ import annotations
 
 import re
 
 from PySide6.QtCore import QByteArray, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QMouseEvent, QPainter, QPen, QWheelEvent
+from PySide6.QtGui import QBrush, QColor, QKeyEvent, QMouseEvent, QPainter, QPen, QWheelEvent
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtSvgWidgets import QGraphicsSvgItem
 from PySide6.QtWidgets import QGraphicsRectItem, QGraphicsScene, QGraphicsView, QWidget
@@ -21,10 +21,12 @@ _ROOT_COLOR = re.compile(r'(<svg\b[^>]*?\bcolor=")black(")', re.S)
 
 
 class StaffView(QGraphicsView):
-    """Shows an EngravedTune; emits `symbol_clicked` for a click on a note, rest, bar or grace group."""
+    """Shows an EngravedTune; emits `symbol_clicked` for a click on a note, rest, bar or grace group, and
+    `play_pause_requested` for the Space key."""
 
     symbol_clicked = Signal(object)  # Symbol
     zoom_changed = Signal(float)
+    play_pause_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -125,6 +127,13 @@ class StaffView(QGraphicsView):
                 event.accept()
                 return
         super().mousePressEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
+        if event.key() == Qt.Key.Key_Space and not event.modifiers() and not event.isAutoRepeat():
+            self.play_pause_requested.emit()
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 (Qt override)
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier:

@@ -4,7 +4,9 @@
 thread) become signals, which Qt queues to the receivers' thread. `TransportBar` only connects to those
 signals. The main window docks the bar, gives it the current tune with `set_tune()`, connects
 `sourcePositionChanged(line, column)` to its editor/staff highlight, and calls `play_from_source()` for
-"play from the cursor". An audio failure is shown once in the bar and emitted once as `errorOccurred`.
+"play from the cursor". A caller that builds performances itself hands them over with `set_performance()`.
+Reloading a tune keeps the chosen tempo when the tune's own tempo is unchanged, and the loop when the number
+of bars is. An audio failure is shown once in the bar and emitted once as `errorOccurred`.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import os
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -61,6 +64,10 @@ class QtPlayer(QObject, Player):
         self.playbackFailed.emit(error)
 
 
+#: Widest the bar's own problem text grows, in average character widths (the tooltip has the whole message).
+STATUS_CHARACTERS = 36
+
+
 def _clock(seconds: float) -> str:
     seconds = max(0, int(round(seconds)))
     return f"{seconds // 60}:{seconds % 60:02d}"
@@ -80,10 +87,10 @@ class TransportBar(QWidget):
         self.setObjectName("TransportBar")
         self.player = QtPlayer(self, soundfont=soundfont, driver=driver, driver_options=driver_options)
         self.performance: Performance | None = None
+        self._previous: Performance | None = None  # the last performance shown, kept across a reload
         self._state = PlayerState.STOPPED
         self._reported: set[str] = set()
         self._last_place: tuple[int, int] | None = None
-        self._pending_play: float | None = None
         self._build()
         self.player.stateChanged.connect(self._on_state)
         self.player.positionChanged.connect(self._on_position)
@@ -155,6 +162,7 @@ class TransportBar(QWidget):
 
         self.status_label = QLabel("", self, objectName="status")
         self.status_label.setWordWrap(False)
+        self.status_label.setMaximumWidth(self.fontMetrics().averageCharWidth() * STATUS_CHARACTERS)
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
@@ -167,6 +175,11 @@ class TransportBar(QWidget):
 
     # -- public slots ------------------------------------------------------------------------------------
 
+    @property
+    def state(self) -> PlayerState:
+        """Playing, paused or stopped, as last reported by the player."""
+        return self._state
+
     @Slot(object)
     def set_tune(self, tune: Tune | None) -> None:
         """Prepare `tune` for playing (built in the player's thread); None clears the bar."""
@@ -174,6 +187,17 @@ class TransportBar(QWidget):
         self._sync_enabled()
         if tune is not None:
             self.player.load_tune(tune)
+
+    @Slot(object)
+    def set_performance(self, performance: Performance | None) -> None:
+        """Play `performance`, built elsewhere (stops what is playing); None stops and clears the bar."""
+        if performance is None:
+            self.player.stop()
+            self.performance = None
+            self._sync_enabled()
+            return
+        self.player.load(performance)
+        self._on_loaded(performance)
 
     @Slot()
     def toggle_play(self) -> None:
@@ -203,6 +227,17 @@ class TransportBar(QWidget):
         self.status_label.clear()
         self.player.set_output(soundfont=soundfont, driver=driver, driver_options=driver_options)
 
+    def report_problem(self, message: str) -> None:
+        """Show an audio problem in the bar and emit it as `errorOccurred`, once per distinct message."""
+        metrics = QFontMetrics(self.status_label.font())
+        first = message.split(". ")[0]
+        self.status_label.setText(metrics.elidedText(first, Qt.TextElideMode.ElideRight,
+                                                     self.status_label.maximumWidth()))
+        self.status_label.setToolTip(message)
+        if message not in self._reported:
+            self._reported.add(message)
+            self.errorOccurred.emit(message)
+
     def shutdown(self) -> None:
         """Stop playback and release FluidSynth (call when the window closes)."""
         self.player.close()
@@ -211,18 +246,21 @@ class TransportBar(QWidget):
 
     @Slot(object)
     def _on_loaded(self, performance: Performance) -> None:
-        self.performance = performance
+        previous = self._previous
+        self.performance = self._previous = performance
         bars = max(1, len(performance.bars))
         self.position_slider.setRange(0, bars - 1)
-        for spin in (self.loop_first, self.loop_last):
-            spin.blockSignals(True)
-            spin.setRange(1, bars)
-            spin.blockSignals(False)
-        self.loop_last.setValue(bars)
-        self.tempo_spin.blockSignals(True)
-        self.tempo_spin.setValue(round(performance.tempo_bpm))
-        self.tempo_spin.blockSignals(False)
-        self.player.set_tempo_factor(1.0)
+        if previous is None or len(previous.bars) != len(performance.bars):
+            for spin in (self.loop_first, self.loop_last):
+                spin.blockSignals(True)
+                spin.setRange(1, bars)
+                spin.blockSignals(False)
+            self.loop_last.setValue(bars)
+        if previous is None or abs(previous.tempo_bpm - performance.tempo_bpm) > 1e-6:
+            self.tempo_spin.blockSignals(True)
+            self.tempo_spin.setValue(round(performance.tempo_bpm))
+            self.tempo_spin.blockSignals(False)
+            self.player.set_tempo_factor(1.0)
         self._on_loop()
         self._sync_enabled()
         self._show_position(Position(0.0, 0))
@@ -245,12 +283,7 @@ class TransportBar(QWidget):
 
     @Slot(object)
     def _on_failed(self, error: ComposerError) -> None:
-        message = str(error)
-        self.status_label.setText(message.split(". ")[0])
-        self.status_label.setToolTip(message)
-        if message not in self._reported:
-            self._reported.add(message)
-            self.errorOccurred.emit(message)
+        self.report_problem(str(error))
 
     # -- helpers -------------------------------------------------------------------------------------------
 

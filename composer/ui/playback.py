@@ -1,0 +1,411 @@
+"""Playback in the window: the transport plays the tune under the cursor, the staff and editor follow the
+sounding note, play from the cursor's bar, File → Export → WAV in the background, and the audio settings.
+
+`Playback` builds each version of the tune under the cursor off the UI thread (`prepare_tune_at`) and hands
+the performance to the TransportBar. While playing, every melody note that starts marks its symbol in the
+staff and its text in the editor, and moves the editor cursor to it (no focus change, no undo step) until
+the person moves the cursor or types; stopping clears the mark. Audio problems are said once in the status
+bar and in the transport bar; the window keeps working and still exports MIDI and WAV.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressBar, QToolBar
+
+from composer.abc.tunebook import Tune, read_string
+from composer.audio.performance import Performance
+from composer.audio.player import PlayerState
+from composer.audio.soundfonts import read_soundfont
+from composer.errors import AudioError
+from composer.ui.audio_settings import AudioOutput, AudioSettingsDialog
+from composer.ui.transport import TransportBar
+
+if TYPE_CHECKING:
+    from composer.ui.main_window import MainWindow
+
+#: Quiet time after an edit or a move to another tune before the tune is rebuilt for playing.
+PREPARE_DELAY_MS = 400
+PREFERENCES_GROUP = "playback"
+PREPARE_LANE = "playback-prepare"
+WAV_LANE_PREFIX = "playback-wav-"
+WAV_FILTER = "WAV audio (*.wav)"
+
+
+@dataclass(frozen=True)
+class PreparedTune:
+    """A version of a tune ready to play: its first line and text, its performance, and the length of the
+    text of each note (line, column) → characters, for marking the sounding note in the editor."""
+
+    line: int
+    text: str
+    performance: Performance
+    note_lengths: Mapping[tuple[int, int], int] = field(default_factory=dict)
+
+
+def prepare_tune_at(text: str, line: int) -> PreparedTune | None:
+    """Read `text` and build the performance of the tune covering `line` (else the first tune); runs in a
+    worker thread. None when the text has no tune; AbcError when the tune cannot be played."""
+    from composer.abc.tokens import Kind, tokenize_tune
+    from composer.audio.performance import build_performance
+
+    book = read_string(text)
+    tune = book.tune_at_line(line) or (book.tunes[0] if book.tunes else None)
+    if tune is None:
+        return None
+    performance = build_performance(tune)
+    try:
+        lengths = {(t.line, t.column): len(t.text) for t in tokenize_tune(tune) if t.kind is Kind.NOTE}
+    except Exception:  # noqa: BLE001  (the mark falls back to one character)
+        lengths = {}
+    return PreparedTune(tune.line, tune.text(), performance, lengths)
+
+
+def write_tune_wav(tune: Tune, path: str, soundfont: str | None, program: int | None,
+                   tempo_factor: float) -> str:
+    """Render `tune` to a WAV file at `path` (atomically) at its own tempo times `tempo_factor`; runs in a
+    worker thread and returns `path`."""
+    from composer.audio.performance import tune_tempo
+    from composer.audio.render import export_wav
+
+    tempo = tune_tempo(tune) * tempo_factor if abs(tempo_factor - 1.0) > 1e-6 else None
+    export_wav(tune, path, soundfont=soundfont, program=program, tempo=tempo)
+    return path
+
+
+class Playback(QObject):
+    """The window's playback: a transport toolbar, following, play from the cursor, WAV export, settings."""
+
+    prepared = Signal(object)  # PreparedTune now in the transport, or None
+    followed = Signal(int, int)  # line, column of the sounding note the views moved to
+    problem_said = Signal(str)  # each audio problem, once, as the status bar shows it
+    wav_exported = Signal(str)  # path
+    wav_failed = Signal(str)  # the message shown
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.output = AudioOutput.load(window.settings)
+        self.current: PreparedTune | None = None
+        self.file_dialog: QFileDialog | None = None
+        self.message_box: QMessageBox | None = None
+        self._dirty = True  # the text or the tune under the cursor changed since the last request
+        self._building = False
+        self._after_load: Callable[[], None] | None = None
+        self._resuming = False
+        self._cursor_follows = True
+        self._moving_cursor = False
+        self._exports: dict[str, str] = {}
+        self._export_count = 0
+        self._unplayable = False  # the transport bar says the tune under the cursor cannot be played
+
+        soundfont, problem = self._soundfont_choice()
+        self.transport = TransportBar(soundfont=soundfont, driver=self.output.driver or None,
+                                      driver_options=self.output.driver_options())
+        self.toolbar = QToolBar("Playback", window)
+        self.toolbar.setObjectName("toolbar-playback")
+        self.toolbar.addWidget(self.transport)
+        window.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
+        self.progress = QProgressBar()
+        self.progress.setObjectName("wav-export-progress")
+        self.progress.setRange(0, 0)  # FluidSynth renders in one call: a busy bar, not a percentage
+        self.progress.setMaximumWidth(140)
+        self.progress.setTextVisible(False)
+        self.progress.hide()
+        window.statusBar().addPermanentWidget(self.progress)
+        self._build_actions()
+
+        self._prepare_timer = QTimer(self)
+        self._prepare_timer.setSingleShot(True)
+        self._prepare_timer.setInterval(PREPARE_DELAY_MS)
+        self._prepare_timer.timeout.connect(self.prepare_now)
+
+        window.text_changed.connect(self._on_text_changed)
+        window.cursor_moved.connect(self._on_cursor_moved)
+        window.jobs.finished.connect(self._on_job_finished)
+        window.jobs.failed.connect(self._on_job_failed)
+        window.staff.play_pause_requested.connect(self.toggle_play)
+        self.transport.sourcePositionChanged.connect(self._follow)
+        self.transport.stateChanged.connect(self._on_state)
+        self.transport.errorOccurred.connect(self._say)
+        self.transport.player.playbackFailed.connect(self._on_playback_failed)
+        self._restore_preferences()
+        if problem:
+            self.transport.report_problem(problem)
+
+    # ------------------------------------------------------------------------------------------ actions
+    def _build_actions(self) -> None:
+        window = self.window
+
+        def action(text: str, slot, shortcuts: list[QKeySequence], tip: str) -> QAction:
+            made = QAction(text, window)
+            made.setShortcuts(shortcuts)
+            made.setStatusTip(tip)
+            made.triggered.connect(lambda _checked=False: slot())
+            window.addAction(made)
+            return made
+
+        key = Qt.Key
+        self.play_pause_action = action(
+            "&Play / Pause", self.toggle_play,
+            [QKeySequence(key.Key_F8), QKeySequence(key.Key_MediaTogglePlayPause), QKeySequence(key.Key_MediaPlay)],
+            "Play the tune under the cursor, or pause (Space when the staff has focus)")
+        self.stop_action = action("&Stop", self.transport.stop,
+                                  [QKeySequence("Shift+F5"), QKeySequence(key.Key_MediaStop)],
+                                  "Stop and go back to the start")
+        self.play_from_cursor_action = action("Play from &Cursor's Bar", self.play_from_cursor,
+                                              [QKeySequence(key.Key_F5)],
+                                              "Play the tune under the cursor from the bar the cursor is in")
+        self.audio_settings_action = action("&Audio Settings…", self.audio_settings_dialog, [],
+                                            "Choose the SoundFont and the audio driver")
+        self.audio_settings_action.setMenuRole(QAction.MenuRole.NoRole)
+        self.export_wav_action = action("Current tune as &WAV…", self.export_wav_dialog, [],
+                                        "Render the tune under the cursor to a WAV file")
+
+    # ----------------------------------------------------------------------------------- the tune played
+    def _on_text_changed(self) -> None:
+        self._mark_dirty()
+
+    def _on_cursor_moved(self, line: int, _column: int) -> None:
+        if self._moving_cursor:
+            return
+        if self.transport.state is PlayerState.PLAYING:
+            self._cursor_follows = False  # the person took the cursor; the marks keep following
+        tune = self.window.book.tune_at_line(line)
+        if self.current is None or tune is None or tune.line != self.current.line:
+            self._mark_dirty()
+
+    def _mark_dirty(self) -> None:
+        self._dirty = True
+        self._prepare_timer.start()
+
+    def prepare_now(self) -> None:
+        """Build the tune under the cursor for playing now (in the background); `prepared` follows."""
+        self._prepare_timer.stop()
+        self._dirty = False
+        self._building = True
+        self.window.jobs.submit(PREPARE_LANE, prepare_tune_at, self.window.text, self.window.cursor_position[0])
+
+    def _take(self, prepared: PreparedTune | None) -> None:
+        self._building = False
+        if self._unplayable:
+            self._unplayable = False
+            self.transport.status_label.clear()
+            self.transport.status_label.setToolTip("")
+        current = self.current
+        if prepared is not None and current is not None and (prepared.line, prepared.text) == (current.line,
+                                                                                           current.text):
+            self._run_pending()
+            return  # the same version: keep playing undisturbed
+        playing = self.transport.state is PlayerState.PLAYING
+        bar = self.transport.player.position.bar
+        self.current = prepared
+        self.transport.set_performance(prepared.performance if prepared else None)
+        if prepared is not None and playing:
+            self._resuming = True  # an edit while playing: go on from the same bar with the new version
+            self.transport.player.play_bar(bar)
+        self.prepared.emit(prepared)
+        self._run_pending()
+
+    def _run_pending(self) -> None:
+        if self._after_load is not None and not self._dirty and not self._building:
+            pending, self._after_load = self._after_load, None
+            if self.current is not None:
+                pending()
+
+    def _when_ready(self, action: Callable[[], None]) -> None:
+        """Run `action` now if the transport holds the tune as it stands, else once it does."""
+        if self._dirty or self._building:
+            self._after_load = action
+            if self._dirty:
+                self.prepare_now()
+            return
+        if self.current is None:
+            self.window.statusBar().showMessage("There is no tune to play.", 4000)
+            return
+        action()
+
+    @Slot()
+    def toggle_play(self) -> None:
+        """Play the tune under the cursor (from where it was left), or pause it."""
+        if self.transport.state is not PlayerState.STOPPED:
+            self.transport.toggle_play()
+        else:
+            self._when_ready(self.transport.toggle_play)
+
+    @Slot()
+    def play_from_cursor(self) -> None:
+        """Play the tune under the cursor from the bar the cursor is in."""
+        line, column = self.window.cursor_position
+        self._when_ready(lambda: self.transport.play_from_source(line, column))
+
+    # ---------------------------------------------------------------------------------------- following
+    @Slot(int, int)
+    def _follow(self, line: int, column: int) -> None:
+        if self.transport.state is not PlayerState.PLAYING or self.current is None:
+            return
+        window = self.window
+        window.editor.set_playback_mark(line, column, self.current.note_lengths.get((line, column), 1))
+        if self._cursor_follows:
+            self._moving_cursor = True
+            try:
+                window.editor.follow_to(line, column)
+            finally:
+                self._moving_cursor = False
+        engraved = window.staff.engraved
+        if engraved is not None and window.shown_tune_line == self.current.line:
+            window.staff.highlight(engraved.symbol_for(line, column))
+        self.followed.emit(line, column)
+
+    @Slot(str)
+    def _on_state(self, value: str) -> None:
+        if value == PlayerState.PLAYING:
+            if not self._resuming:
+                self._cursor_follows = True
+            self._resuming = False
+        elif value == PlayerState.STOPPED and not self._resuming:
+            self.window.editor.clear_playback_mark()
+            self.window.sync_to_cursor()
+
+    # --------------------------------------------------------------------------------------- problems
+    @Slot(object)
+    def _on_playback_failed(self, _error: object) -> None:
+        self._resuming = False
+
+    @Slot(str)
+    def _say(self, message: str) -> None:
+        self.window.statusBar().showMessage(f"Audio: {message}", 15000)
+        self.problem_said.emit(message)
+
+    def _soundfont_choice(self) -> tuple[str | None, str | None]:
+        """The SoundFont to use (None: the default) and, when the chosen one is unusable, why."""
+        path = self.output.soundfont
+        if not path:
+            return None, None
+        try:
+            read_soundfont(path)
+        except AudioError as exc:
+            return None, f"{exc}; using the best installed SoundFont instead"
+        return path, None
+
+    # --------------------------------------------------------------------------------------- settings
+    def audio_settings_dialog(self) -> AudioSettingsDialog:
+        """Open the audio settings (non-blocking); accepting applies and keeps them."""
+        dialog = AudioSettingsDialog(self.output, self.window)
+        dialog.accepted.connect(lambda: self.apply_output(dialog.chosen()))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        return dialog
+
+    def apply_output(self, output: AudioOutput) -> None:
+        """Use and keep `output` (SoundFont, driver) from the next play on."""
+        output.save(self.window.settings)
+        self.output = output
+        soundfont, problem = self._soundfont_choice()
+        self.transport.set_output(soundfont=soundfont, driver=output.driver or None,
+                                  driver_options=output.driver_options())
+        if problem:
+            self.transport.report_problem(problem)
+
+    def _restore_preferences(self) -> None:
+        settings = self.window.settings
+        bar = self.transport
+        bar.volume_slider.setValue(int(settings.value(PREFERENCES_GROUP, "volume", 80, int)))
+        program = int(settings.value(PREFERENCES_GROUP, "program", -1, int))
+        if program >= 0 and (index := bar.instrument_combo.findData(program)) >= 0:
+            bar.instrument_combo.setCurrentIndex(index)
+        bar.metronome_check.setChecked(settings.value(PREFERENCES_GROUP, "metronome", False, bool))
+        bar.count_in_check.setChecked(settings.value(PREFERENCES_GROUP, "count_in", False, bool))
+        bar.accompaniment_check.setChecked(settings.value(PREFERENCES_GROUP, "chords", False, bool))
+
+    def save_settings(self) -> None:
+        settings = self.window.settings
+        bar = self.transport
+        settings.set_value(PREFERENCES_GROUP, "volume", bar.volume_slider.value())
+        program = bar.player.program
+        settings.set_value(PREFERENCES_GROUP, "program", -1 if program is None else int(program))
+        settings.set_value(PREFERENCES_GROUP, "metronome", bar.metronome_check.isChecked())
+        settings.set_value(PREFERENCES_GROUP, "count_in", bar.count_in_check.isChecked())
+        settings.set_value(PREFERENCES_GROUP, "chords", bar.accompaniment_check.isChecked())
+
+    # ------------------------------------------------------------------------------------- WAV export
+    def export_wav_dialog(self) -> QFileDialog | None:
+        """Ask where to write the tune under the cursor as WAV (non-blocking); the export starts on Accept."""
+        if self.window.current_tune is None:
+            QMessageBox.information(self.window, "Export", "There is no tune to export.")
+            return None
+        dialog = QFileDialog(self.window, "Export tune as WAV", str(self.window.suggested_export_path(".wav")),
+                             WAV_FILTER)
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setDefaultSuffix("wav")
+        dialog.fileSelected.connect(self.export_wav)
+        dialog.finished.connect(dialog.deleteLater)
+        self.file_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def export_wav(self, path: str | os.PathLike) -> str | None:
+        """Render the tune under the cursor to `path` in the background (instrument and tempo as the transport
+        has them, when it holds this tune); returns the job's lane, or None when there is no tune."""
+        tune = self.window.current_tune
+        if tune is None:
+            return None
+        factor = 1.0
+        if self.current is not None and self.current.line == tune.line and self.current.text == tune.text():
+            factor = self.transport.player.tempo_factor or 1.0
+        soundfont, problem = self._soundfont_choice()
+        if problem:
+            self.transport.report_problem(problem)
+        self._export_count += 1
+        lane = f"{WAV_LANE_PREFIX}{self._export_count}"
+        self._exports[lane] = os.fspath(path)
+        self.window.jobs.submit(lane, write_tune_wav, tune, os.fspath(path), soundfont, self.transport.player.program,
+                                factor)
+        self.progress.show()
+        self.window.statusBar().showMessage(f"Exporting WAV to {Path(path).name}…")
+        return lane
+
+    # ------------------------------------------------------------------------------------------- jobs
+    def _on_job_finished(self, lane: str, result) -> None:
+        if lane == PREPARE_LANE:
+            self._take(result)
+        elif lane in self._exports:
+            path = self._exports.pop(lane)
+            self.progress.setVisible(bool(self._exports))
+            self.window.statusBar().showMessage(f"Exported {path}", 5000)
+            self.wav_exported.emit(path)
+
+    def _on_job_failed(self, lane: str, error: Exception) -> None:
+        if lane == PREPARE_LANE:
+            self._building = False
+            self._after_load = None
+            self.current = None
+            self.transport.set_performance(None)
+            self._unplayable = True
+            self.transport.status_label.setText("Can't play this tune as it stands")
+            self.transport.status_label.setToolTip(str(error))
+            self.prepared.emit(None)
+        elif lane in self._exports:
+            path = self._exports.pop(lane)
+            self.progress.setVisible(bool(self._exports))
+            message = f"Could not export {Path(path).name}: {error}"
+            self.window.statusBar().showMessage(message, 15000)
+            box = QMessageBox(QMessageBox.Icon.Warning, "WAV export failed", message,
+                              QMessageBox.StandardButton.Close, self.window)
+            box.setModal(False)
+            box.finished.connect(box.deleteLater)
+            box.show()
+            self.message_box = box
+            self.wav_failed.emit(message)
+
+    def shutdown(self) -> None:
+        """Stop playing and release FluidSynth (the window is closing)."""
+        self._prepare_timer.stop()
+        self.transport.shutdown()
