@@ -1,0 +1,101 @@
+"""Generation modes with a real (tiny) ONNX model: valid music when constrained, streaming, limits, cancelling."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from composer.abc.tunebook import read_string
+from composer.model.constraint import AbcState
+from composer.model.generate import Finished, Generator, Request, Sampled, Started, continuation_of, new_tune_request
+from composer.model.onnx_model import OnnxModel
+from composer.model.sampling import SamplingOptions
+
+KESH = """X:3
+T:The Kesh
+R:jig
+M:6/8
+L:1/8
+K:G
+|:GAG GAB|ABA ABd|edd gdd|edB dBA|
+GAG GAB|ABA ABd|edd gdB|AGF G3:|
+"""
+
+
+@pytest.fixture(scope="module")
+def generator(tiny_onnx_model) -> Generator:
+    return Generator(OnnxModel(tiny_onnx_model))
+
+
+def test_constrained_new_tunes_pass_abc2midi_and_the_checker(generator, judge):
+    request = new_tune_request(meter="6/8", key="G", rhythm="jig", title="Test", count=4,
+                               sampling=SamplingOptions(seed=11), max_chars=400)
+    results = generator.generate(request)
+    assert [r.candidate for r in results] == [0, 1, 2, 3]
+    for r in results:
+        tune = request.prime + r.text
+        assert r.reason in ("end", "chars") and tune.endswith("|]\n\n") or tune.endswith("||\n\n") \
+            or tune.endswith(":|\n\n"), tune
+        assert judge(tune) == [], tune
+        book = read_string(tune)
+        assert book.tunes[0].meter == "6/8" and book.tunes[0].key == "G"
+
+
+def test_a_seed_reproduces_the_candidates(generator):
+    request = new_tune_request(meter="4/4", key="D", count=2, sampling=SamplingOptions(seed=5), max_chars=120)
+    first = [r.text for r in generator.generate(request)]
+    assert first == [r.text for r in generator.generate(request)]
+    assert first[0] != first[1]
+
+
+def test_the_stream_yields_every_character_then_finishes(generator):
+    request = new_tune_request(meter="3/4", key="A", count=3, sampling=SamplingOptions(seed=2),
+                               constrain=False, max_chars=60)
+    events = list(generator.stream(request))
+    assert isinstance(events[0], Started) and events[0].candidates == 3 and not events[0].constrained
+    for c in range(3):
+        sampled = "".join(e.text for e in events if isinstance(e, Sampled) and e.candidate == c)
+        finished = [e for e in events if isinstance(e, Finished) and e.candidate == c]
+        assert len(finished) == 1 and finished[0].text == sampled
+        assert finished[0].reason == "end" or len(sampled) == 60
+
+
+def test_cancelling_stops_between_steps(generator):
+    cancel = threading.Event()
+    request = new_tune_request(count=2, sampling=SamplingOptions(seed=1), max_chars=1000)
+    seen = 0
+    finished = []
+    for event in generator.stream(request, cancel=cancel):
+        if isinstance(event, Sampled):
+            seen += 1
+            if seen == 10:
+                cancel.set()
+        elif isinstance(event, Finished):
+            finished.append(event)
+    assert {f.reason for f in finished} == {"cancelled"}
+    assert seen <= 11
+
+
+def test_continuing_from_a_position_fills_the_next_bars(generator, judge):
+    tune = read_string(KESH).tunes[0]
+    cut = continuation_of(tune, 7, 19)          # just after the second bar line of line 7
+    assert cut.source_prefix.endswith("GAG GAB|ABA ABd|")
+    assert cut.prime.startswith("X:1\nT:The Kesh\nR:jig\nM:6/8\nL:1/8\nK:G\n|:GAG")
+    start = AbcState.for_prime(cut.prime).bars_done
+    results = generator.generate(Request(cut.prime, 3, SamplingOptions(seed=4), max_bars=2))
+    for r in results:
+        assert r.reason == "bars"
+        assert AbcState.for_prime(cut.prime + r.text).bars_done - start == 2
+        ending = "" if r.text.endswith("\n") else "\n"
+        closing = AbcState.for_prime(cut.prime + r.text + ending).completion()
+        assert judge(cut.prime + r.text + ending + (closing or "")) == []
+
+
+def test_a_continuation_at_the_end_and_a_bad_position(generator):
+    tune = read_string(KESH).tunes[0]
+    cut = continuation_of(tune)
+    assert cut.prime.endswith("AGF G3:|\n") and cut.source_prefix == KESH
+    from composer.errors import AbcError
+    with pytest.raises(AbcError):
+        continuation_of(tune, 40, 1)
