@@ -1,0 +1,73 @@
+"""Retake docs/screenshot-window.png: the window on the example tunebook, playing, with the sounding note marked.
+
+Run under Xvfb (playback goes to FluidSynth's `file` driver, so no sound card is needed):
+
+    QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python docs/screenshots.py
+
+Settings and autosaves go to a temporary folder, so the person's own Composer settings are neither used nor
+touched.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+
+from composer.ui.app import create_application
+from composer.ui.audio_settings import AudioOutput
+from composer.ui.main_window import MainWindow
+from composer.ui.resources import examples_path
+from composer.ui.settings import Settings
+
+OUT = Path(__file__).resolve().parent / "screenshot-window.png"
+SIZE = (1500, 900)
+NOTES_BEFORE_PAUSE = 9
+
+
+def wait_until(app: QApplication, done, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not done():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the window did not get there in time")
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def main() -> int:
+    app = create_application()
+    scratch = Path(tempfile.mkdtemp(prefix="composer-screenshot-"))
+    settings = Settings(QSettings(str(scratch / "settings.ini"), QSettings.Format.IniFormat))
+    AudioOutput(driver="file", file_name=str(scratch / "heard.wav")).save(settings)
+    window = MainWindow(settings=settings, autosave_folder=scratch / "autosave")
+    window.resize(*SIZE)
+    window.show()
+    window.open_path(examples_path(), ask=False)
+    wait_until(app, lambda: window.staff.engraved is not None and window.playback.current is not None
+               and window.jobs.is_idle())
+    followed: list[tuple[int, int]] = []
+    window.playback.followed.connect(lambda line, column: followed.append((line, column)))
+    window.playback.play_pause_action.trigger()
+    wait_until(app, lambda: len(followed) >= NOTES_BEFORE_PAUSE)
+    window.playback.play_pause_action.trigger()  # pause: the mark stays on the last note heard
+    wait_until(app, lambda: window.transport.state == "paused")
+    window.statusBar().clearMessage()
+    for _ in range(20):
+        app.processEvents()
+        time.sleep(0.02)
+    if not window.grab().save(str(OUT)):
+        print(f"could not write {OUT}", file=sys.stderr)
+        return 1
+    print(f"wrote {OUT} ({window.width()}x{window.height()}), note at line {followed[-1][0]}, "
+          f"column {followed[-1][1]}")
+    window.editor.document().setModified(False)
+    window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
