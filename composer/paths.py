@@ -1,4 +1,4 @@
-"""Where Composer keeps a person's data: user models, fine-tuning runs; and where the shipped model lies."""
+"""Where Composer keeps a person's data (user models, fine-tuning runs); where the shipped models and resources lie."""
 
 from __future__ import annotations
 
@@ -31,13 +31,23 @@ def finetune_runs_dir() -> Path:
     return user_data_dir() / "finetune"
 
 
+def _shipped_dir(name: str, marker: str) -> Path:
+    """`name/` inside the package (a wheel or a bundle carries it there), else beside it (a checkout)."""
+    candidates = (PACKAGE_ROOT / name, PACKAGE_ROOT.parent / name, Path(getattr(sys, "_MEIPASS", PACKAGE_ROOT)) / name)
+    for candidate in candidates:
+        if (candidate / marker).is_file():
+            return candidate
+    return next((c for c in candidates if c.is_dir()), PACKAGE_ROOT.parent / name)
+
+
 def shipped_models_dir() -> Path:
     """The models shipped with Composer: `models/` of a checkout, or the copy a wheel or bundle carries."""
-    for candidate in (PACKAGE_ROOT / "models", PACKAGE_ROOT.parent / "models",
-                      Path(getattr(sys, "_MEIPASS", PACKAGE_ROOT)) / "models"):
-        if (candidate / "default.onnx").is_file():
-            return candidate
-    return PACKAGE_ROOT.parent / "models"
+    return _shipped_dir("models", "default.onnx")
+
+
+def shipped_resources_dir() -> Path:
+    """The example tunebook and tune templates: `resources/` of a checkout, or the copy a wheel or bundle carries."""
+    return _shipped_dir("resources", "examples.abc")
 
 
 def default_model_path() -> Path:

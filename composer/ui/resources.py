@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import composer
+from composer.paths import shipped_resources_dir
 
-# In a source checkout (and an editable install) resources/ sits next to the composer package.
-RESOURCES = Path(composer.__file__).resolve().parent.parent / "resources"
+# Beside the composer package in a checkout (and an editable install); inside it in a wheel or a bundle.
+RESOURCES: Path = shipped_resources_dir()
 
 
 def examples_path() -> Path:

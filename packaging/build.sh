@@ -1,0 +1,62 @@
+#!/bin/sh
+# `make package`: build the one-folder bundle dist/composer/ with PyInstaller, then smoke-test the build itself:
+# --version, the window offscreen (and on Xvfb when xvfb-run exists) opening a tune and exporting MIDI, the CLI
+# export and check, and the message `composer train` gives without PyTorch.
+set -eu
+cd "$(dirname "$0")/.."
+
+PY=${PY:-.venv/bin/python}
+DIST=dist/composer
+APP=$DIST/composer
+ID=io.github.abc_composer.Composer
+
+if ! "$PY" -m PyInstaller --version >/dev/null 2>&1; then
+    echo "Installing PyInstaller (the 'package' extra)"
+    "$PY" -m pip install -q -e '.[package]'
+fi
+
+echo "Building $DIST with PyInstaller $("$PY" -m PyInstaller --version)"
+"$PY" -m PyInstaller --noconfirm --clean --log-level WARN \
+    --distpath dist --workpath build/pyinstaller packaging/composer.spec
+
+# The desktop integration travels with the bundle; packaging/install-bundle.sh puts it in place.
+cp -R packaging/linux/share "$DIST/share"
+cp packaging/install-bundle.sh "$DIST/install.sh"
+
+SMOKE=$(mktemp -d "${TMPDIR:-/tmp}/composer-package-XXXXXX")
+trap 'rm -rf "$SMOKE"' EXIT
+# Run from a neutral folder, with the system's libraries and programs only (no venv on PATH).
+export HOME="$SMOKE/home" PATH=/usr/local/bin:/usr/bin:/bin
+mkdir -p "$HOME"
+EXAMPLES="$DIST/_internal/composer/resources/examples.abc"
+fail() { echo "make package: smoke test failed: $*" >&2; exit 1; }
+
+echo "Smoke-testing $APP"
+expected="composer $("$PY" -c 'import composer; print(composer.__version__)')"
+version=$("$APP" --version) || fail "--version exited $?"
+[ "$version" = "$expected" ] || fail "--version printed '$version', not '$expected'"
+echo "  $version"
+
+[ -f "$EXAMPLES" ] || fail "the bundle has no $EXAMPLES"
+QT_QPA_PLATFORM=offscreen "$APP" gui --smoke-test "$SMOKE/window.mid" "$EXAMPLES" 2>"$SMOKE/window.err" \
+    || { cat "$SMOKE/window.err" >&2; fail "the window (offscreen) did not open, engrave and export"; }
+if command -v xvfb-run >/dev/null 2>&1; then
+    QT_QPA_PLATFORM=xcb xvfb-run -a "$APP" gui --smoke-test "$SMOKE/xcb.mid" "$EXAMPLES" 2>"$SMOKE/xcb.err" \
+        || { cat "$SMOKE/xcb.err" >&2; fail "the window (xcb on Xvfb) did not open, engrave and export"; }
+else
+    echo "  (no xvfb-run: the xcb platform plugin was not tried)"
+fi
+
+"$APP" export "$EXAMPLES" --tune 1 -o "$SMOKE/cli.mid" >/dev/null || fail "composer export exited $?"
+[ -s "$SMOKE/cli.mid" ] || fail "composer export wrote no MIDI file"
+cmp -s "$SMOKE/cli.mid" "$SMOKE/window.mid" || fail "the CLI and the window exported different MIDI"
+echo "  composer export: $(wc -c <"$SMOKE/cli.mid") bytes of MIDI, the same as the window's"
+"$APP" check "$EXAMPLES" >/dev/null || fail "composer check found errors in the shipped examples"
+echo "  composer check: the shipped examples have no errors"
+if "$APP" train --out "$SMOKE/run" >/dev/null 2>"$SMOKE/train.err"; then
+    fail "composer train ran in a bundle without PyTorch"
+fi
+grep -q "PyTorch" "$SMOKE/train.err" || { cat "$SMOKE/train.err" >&2; fail "composer train gave no useful message"; }
+echo "  composer train: says it needs PyTorch"
+
+echo "Built $DIST ($(du -sh "$DIST" | cut -f1)); install it for this user with: $DIST/install.sh"
