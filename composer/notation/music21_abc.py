@@ -64,6 +64,7 @@ def music21_text(tune: Tune) -> str:
     if tune.unit is None:  # music21 needs L: or M: to time notes; abc2midi's default is ABC's
         first, _, rest = text.partition("\n")
         text = f"{first}\nL:{default_unit_length(tune.meter)}\n{rest}"
+    text = play_parts_in_order(text, tune.field("P"))
     lines: list[str] = []
     in_body = False
     music_lines = []
@@ -115,6 +116,56 @@ def mend_broken_rhythm(line: str) -> str:
         return match.group(0)
 
     return _BROKEN_PAIR.sub(pair, line)
+
+
+def part_order(spec: str) -> list[str]:
+    """The parts a header `P:` plays, as abc2midi reads it: `ABA`, `A(AB)2C`, `AAB3` (the last part three
+    times), dots and spaces ignored."""
+    spec = spec.split("%", 1)[0]
+    order: list[str] = []
+    index = 0
+    while index < len(spec):
+        ch = spec[index]
+        if ch == "(":
+            end = spec.find(")", index)
+            if end < 0:
+                break
+            group = part_order(spec[index + 1:end])
+            count = re.match(r"\d*", spec[end + 1:]).group()
+            order += group * int(count or 1)
+            index = end + 1 + len(count)
+        elif ch.isalpha():
+            count = re.match(r"\d*", spec[index + 1:]).group()
+            order += [ch] * int(count or 1)
+            index += 1 + len(count)
+        else:
+            index += 1
+    return order
+
+
+def play_parts_in_order(text: str, spec: str | None) -> str:
+    """The tune with its body's `P:` parts laid out in the order its header `P:` gives (abc2midi plays them
+    so); unchanged when there is no such order or a part it names is missing."""
+    order = part_order(spec) if spec else []
+    if len(order) < 2:
+        return text
+    lines = text.split("\n")
+    key_line = next((i for i, line in enumerate(lines) if line.startswith("K:")), None)
+    if key_line is None:
+        return text
+    prefix: list[str] = []
+    parts: dict[str, list[str]] = {}
+    current: list[str] = prefix
+    for line in lines[key_line + 1:]:
+        label = re.match(r"^P:\s*([A-Za-z])", line)
+        if label:
+            current = parts.setdefault(label.group(1), [])
+        else:
+            current.append(line)
+    if not parts or any(name not in parts for name in order):
+        return text
+    body = prefix + [line for name in order for line in parts[name] if line.strip()]
+    return "\n".join(lines[:key_line + 1] + body) + "\n"
 
 
 def split_inline_fields(line: str) -> list[str]:

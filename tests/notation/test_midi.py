@@ -178,3 +178,11 @@ def test_music21_failures_become_abc_errors_naming_the_tune():
                                                  ("^ahead", "^ahead"), ("A7/e", "A7/e")])
 def test_chord_spellings_are_mended_for_music21(written, mended):
     assert mend_chord_symbol(written) == mended
+
+
+def test_a_header_part_order_is_played_as_abc2midi_plays_it():
+    tune = read_string("X:1\nT:Parts\nM:2/4\nL:1/8\nP:A(AB)2C.B\nK:C\nP:A\nCDEF|GABc|\nP:B\ncBAG|FEDC|\n"
+                       "P:C\nEGEG|c4|]\n").tunes[0]
+    verdict = compare_with_abc2midi(tune)
+    assert verdict.identical, verdict.cause
+    assert verdict.our_notes == 3 * 8 + 3 * 8 + 5  # A A B A B C B
