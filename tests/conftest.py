@@ -14,18 +14,18 @@ REPO = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="session")
 def nottingham_folder() -> Path:
-    from composer.training.corpus import shared_data_folder
+    from composer.abc.corpora import nottingham_dir
 
-    return shared_data_folder() / "nottingham"
+    return nottingham_dir()
 
 
 @pytest.fixture(scope="session")
-def tiny_corpus():
+def tiny_corpus(nottingham_folder):
     """Nottingham's jigs and reels A–C as a small, real training corpus."""
     pytest.importorskip("torch")
-    from composer.training.corpus import build_corpus, shared_data_folder
+    from composer.training.corpus import build_corpus
 
-    folder = shared_data_folder() / "nottingham"
+    folder = nottingham_folder
     return build_corpus([str(folder / "jigs.abc"), str(folder / "reelsa-c.abc")], 0.1)
 
 

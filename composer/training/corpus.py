@@ -6,15 +6,14 @@ import hashlib
 import json
 import os
 import re
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from composer.abc.abc2midi import abc2midi_available, run_abc2midi
 from composer.abc.canonical import body_start, canonical_text
-from composer.abc.tunebook import read_tunebook
+from composer.abc.corpora import collection_paths
+from composer.abc.tunebook import read_string, read_tunebook
 from composer.errors import TrainingError
 
 MUSIC21_PREFIX = "music21:"
@@ -67,29 +66,13 @@ class Corpus:
         }
 
 
-def shared_data_folder() -> Path:
-    """The shared data folder beside the checkout (../shared/data), where the reference collections live."""
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        candidate = parent.parent / "shared" / "data"
-        if candidate.is_dir():
-            return candidate
-    raise TrainingError("cannot find the shared data folder (../shared/data)")
-
-
 def source_files(source: str) -> list[Path]:
     """Files of a source name: a path (file or folder of .abc), `nottingham`, or `music21:<collection>`."""
-    if source.startswith(MUSIC21_PREFIX):
-        from music21 import corpus
-
-        collection = source[len(MUSIC21_PREFIX):]
-        files = sorted(Path(p) for p in corpus.getCorePaths()
-                       if str(p).endswith(".abc") and f"/{collection}/" in str(p).replace(os.sep, "/"))
+    if source.startswith(MUSIC21_PREFIX) or source == "nottingham":
+        files = collection_paths(source.removeprefix(MUSIC21_PREFIX))
         if not files:
-            raise TrainingError(f"music21 has no ABC collection {collection!r}")
+            raise TrainingError(f"no ABC collection {source!r}")
         return files
-    if source == "nottingham":
-        return sorted((shared_data_folder() / "nottingham").glob("*.abc"))
     path = Path(source)
     if path.is_dir():
         return sorted(path.rglob("*.abc"))
@@ -134,26 +117,21 @@ def clean_tune(text: str) -> str:
 
 
 def abc2midi_errors(texts: list[str], cache_dir: Path | None = None) -> list[list[str]]:
-    """abc2midi's `Error` lines for each tune text (cached by content hash)."""
-    exe = shutil.which("abc2midi")
-    if exe is None:
+    """abc2midi's errors for each tune text (cached by content hash in `cache_dir`)."""
+    if not abc2midi_available():
         raise TrainingError("abc2midi is not installed (Debian package abcmidi)")
     cache: dict[str, list[str]] = {}
     cache_file = cache_dir / "abc2midi-errors.json" if cache_dir else None
     if cache_file and cache_file.is_file():
         cache = json.loads(cache_file.read_text())
     results = []
-    with tempfile.TemporaryDirectory() as tmp:
-        abc_path = Path(tmp) / "t.abc"
-        for text in texts:
-            digest = hashlib.sha1(text.encode()).hexdigest()
-            if digest not in cache:
-                abc_path.write_text(text)
-                out = subprocess.run([exe, str(abc_path), "1", "-o", str(Path(tmp) / "t.mid")],
-                                     capture_output=True, text=True, errors="replace", timeout=30)
-                cache[digest] = [ln for ln in (out.stdout + out.stderr).splitlines()
-                                 if ln.startswith("Error") and not any(h in ln for h in HARMLESS_ERRORS)]
-            results.append(cache[digest])
+    for text in texts:
+        digest = hashlib.sha1(text.encode()).hexdigest()
+        if digest not in cache:
+            run = run_abc2midi(read_string(text).tunes[0])
+            cache[digest] = [f"line {m.line}:{m.column}: {m.text}" for m in run.messages
+                             if m.severity == "error" and not any(h in m.text for h in HARMLESS_ERRORS)]
+        results.append(cache[digest])
     if cache_file:
         cache_file.parent.mkdir(parents=True, exist_ok=True)
         tmp_file = cache_file.with_suffix(".tmp")
