@@ -2,9 +2,11 @@
 
     nice -n 15 .venv/bin/python benchmarks/musicxml_round_trip.py [nottingham|ryansMammoth|...] [--every N]
 
-Two judges: music21's reading of the ABC before and after (the written notes, repeats not played out), and
-abc2midi playing both ABC texts (repeats and endings played out; pitch, onset and duration of every note).
-Prints one line per tune that fails (notes differ, or music21 cannot read it) and a summary.
+Three judges, each on pitch and duration (onsets too where repeats are played out):
+- written: music21's reading of the ABC before and after, note by note as written (repeats not played out);
+- export: the MusicXML played out (repeats, endings) against abc2midi playing the original ABC;
+- import: abc2midi playing the ABC that came back against the MusicXML played out.
+Prints one line per tune and judge that fails (or where music21 cannot read the tune) and a summary.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from composer.abc.corpora import collection_tunes
 from composer.abc.tunebook import read_string
 from composer.errors import ComposerError
 from composer.notation.abc2midi_judge import abc2midi_melody, first_difference, judge_text
-from composer.notation.musicxml import musicxml_round_trip
+from composer.notation.musicxml import musicxml_round_trip, played_notes
 
 
 def main() -> None:
@@ -30,7 +32,7 @@ def main() -> None:
     warnings.simplefilter("ignore")
     [(name, tunes)] = collection_tunes([args.collection])
     tunes = tunes[::args.every]
-    matched = differ = unreadable = played_alike = played_differently = 0
+    matched = differ = unreadable = export_ok = import_ok = 0
     workdir = Path(tempfile.mkdtemp(prefix="round-trip-"))
     omitted: dict[str, int] = {}
     started = time.process_time()
@@ -48,14 +50,16 @@ def main() -> None:
             continue
         for omission in trip.imported.omissions:
             omitted[omission.what] = omitted.get(omission.what, 0) + omission.count
-        before, _ = abc2midi_melody(judge_text(tune)[0], workdir)
-        after, _ = abc2midi_melody(judge_text(read_string(trip.imported.text).tunes[0])[0], workdir)
-        played = first_difference(after, before)
-        if played:
-            played_differently += 1
-            print(f"ABC2MIDI {place}: {played}")
-        else:
-            played_alike += 1
+        sounding = played_notes(trip.musicxml)
+        exported = first_difference(sounding, abc2midi_melody(judge_text(tune)[0], workdir)[0])
+        returned = abc2midi_melody(judge_text(read_string(trip.imported.text).tunes[0])[0], workdir)[0]
+        imported = first_difference(returned, sounding)
+        export_ok += not exported
+        import_ok += not imported
+        if exported:
+            print(f"EXPORT {place}: xml vs abc2midi: {exported}")
+        if imported:
+            print(f"IMPORT {place}: abc2midi(imported ABC) vs xml: {imported}")
         if trip.matches:
             matched += 1
             continue
@@ -63,12 +67,17 @@ def main() -> None:
         index = trip.first_difference()
         sent = trip.sent[index] if index is not None and index < len(trip.sent) else None
         back = trip.returned[index] if index is not None and index < len(trip.returned) else None
-        print(f"DIFFER {place}: note {index} of {len(trip.sent)}: sent {sent}, came back {back}")
+        print(f"WRITTEN {place}: note {index} of {len(trip.sent)}: sent {sent}, came back {back}")
     cpu = time.process_time() - started
     total = len(tunes)
-    print(f"\n{name}: {total} tunes (every {args.every}), notes kept in {matched} ({100 * matched / total:.1f}%), "
-          f"differ in {differ}, unreadable {unreadable}; abc2midi plays {played_alike} alike, "
-          f"{played_differently} differently; {cpu / total * 1000:.0f} ms CPU a tune (this process)")
+    read = total - unreadable
+
+    def share(count: int) -> str:
+        return f"{count}/{read} ({100 * count / max(read, 1):.1f}%)"
+
+    print(f"\n{name}: {total} tunes (every {args.every}), {unreadable} unreadable by music21; "
+          f"written notes kept {share(matched)}; export plays as abc2midi {share(export_ok)}; "
+          f"import plays as the MusicXML {share(import_ok)}; {cpu / total * 1000:.0f} ms CPU a tune (this process)")
     for what, count in sorted(omitted.items(), key=lambda item: -item[1]):
         print(f"  left out on import: {what}: {count}")
 

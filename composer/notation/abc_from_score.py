@@ -219,9 +219,10 @@ def _score_title(score: Any) -> str | None:
     if metadata is None:
         return None
     for name in ("title", "movementName"):
-        value = getattr(metadata, name, None)
-        if value:
-            return str(value)
+        # Indexing gives the text as stored; the attributes move articles ("Lasses, The" → "The Lasses").
+        values = metadata[name]
+        if values and str(values[0]).strip():
+            return str(values[0]).strip()
     return None
 
 
@@ -262,6 +263,9 @@ class _TuneWriter:
         self.tempo = _tempo_field(first_tempo) if first_tempo is not None else None
         self.current_tempo = self.tempo
         self.endings: dict[int, str] = {}
+        sounding = [e for e in part.recurse().notesAndRests
+                    if "ChordSymbol" not in e.classes and not e.duration.isGrace]
+        self.following = {id(a): b for a, b in zip(sounding, sounding[1:], strict=False)}
         self.slur_starts: Counter[int] = Counter()
         self.slur_ends: Counter[int] = Counter()
         for item in part.spannerBundle:
@@ -421,6 +425,13 @@ class _TuneWriter:
                 fields.append(f"L:{self.unit_text}")
         return fields, "".join(out).strip()
 
+    def _tie_lands(self, element: Any) -> bool:
+        """Whether the note after `element` shares a pitch with it (readers disagree about other ties)."""
+        following = self.following.get(id(element))
+        if following is None or "Rest" in following.classes:
+            return False
+        return bool({p.midi for p in element.pitches} & {p.midi for p in following.pitches})
+
     def _on_beat(self, element: Any) -> bool:
         """Whether the note starts a beat (a space before it breaks the beam there)."""
         offset = Fraction(element.offset).limit_denominator(3 * 64)
@@ -483,6 +494,9 @@ class _TuneWriter:
         else:
             pitches = self._pitch_text(element.pitch)
             tied = element.tie is not None and element.tie.type in ("start", "continue")
+        if tied and not self._tie_lands(element):
+            tied = False
+            self.omissions.add("ties to a note of another pitch", measure_number)
         sounding = "-".join(pitches + abc_length(piece) for piece in pieces) + ("-" if tied else "")
         slurs = "(" * self.slur_starts[id(element)] + decorations
         return slurs + sounding + ")" * self.slur_ends[id(element)]

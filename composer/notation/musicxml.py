@@ -18,8 +18,8 @@ if TYPE_CHECKING:
     from music21 import stream
 
 __all__ = [
-    "RoundTrip", "WrittenNote", "musicxml_bytes", "musicxml_round_trip", "musicxml_score", "write_musicxml",
-    "written_notes",
+    "PlayedNote", "RoundTrip", "WrittenNote", "musicxml_bytes", "musicxml_round_trip", "musicxml_score",
+    "played_notes", "write_musicxml", "written_notes",
 ]
 
 _MUSIC21_COMPOSER = re.compile(rb"\s*<creator type=\"composer\">Music21</creator>")
@@ -41,12 +41,26 @@ def musicxml_score(tune: Tune) -> stream.Score:
             else:
                 kept.append(mark)
         note.articulations = kept
+    _drop_ties_between_pitches(score)
     if score.metadata is not None:
-        if tune.title:
-            score.metadata.movementName = tune.title
+        if tune.title:  # as written: music21 turns "Western Lasses, The" into "The Western Lasses"
+            score.metadata.title = score.metadata.movementName = tune.title
         if tune.field("C"):
             score.metadata.composer = tune.field("C")
     return score
+
+
+def _drop_ties_between_pitches(score: stream.Score) -> None:
+    """Remove the ties music21 reads from `G3-A` (old transcriptions write slurs so): a tie joins one pitch."""
+    for part in score.parts:
+        notes = [n for n in part.recurse().notes if "ChordSymbol" not in n.classes and not n.duration.isGrace]
+        for note, following in zip(notes, notes[1:], strict=False):
+            if note.tie is None or note.tie.type == "stop":
+                continue
+            if not {p.midi for p in note.pitches} & {p.midi for p in following.pitches}:
+                note.tie = None if note.tie.type == "start" else type(note.tie)("stop")
+                if following.tie is not None:
+                    following.tie = None if following.tie.type == "stop" else type(following.tie)("start")
 
 
 def musicxml_bytes(tune: Tune) -> bytes:
@@ -93,12 +107,36 @@ def written_notes(score: stream.Score) -> tuple[WrittenNote, ...]:
     return tuple(notes)
 
 
+#: One sounding note: MIDI pitch, onset and duration in quarter notes.
+PlayedNote = tuple[int, Fraction, Fraction]
+
+
+def played_notes(musicxml: bytes) -> list[PlayedNote]:
+    """What a MusicXML document plays, read back by music21: the first part with repeats and endings played
+    out and ties merged, without grace notes and chord symbols, sorted by onset then pitch."""
+    from music21 import converter, harmony
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        score = converter.parseData(musicxml, format="musicxml")
+        part = score.parts[0].expandRepeats().stripTies()
+    notes = []
+    for element in part.flatten().notes:
+        if isinstance(element, harmony.ChordSymbol) or element.duration.isGrace:
+            continue
+        onset = Fraction(element.offset).limit_denominator(192)
+        length = Fraction(element.quarterLength).limit_denominator(192)
+        notes.extend((p.midi, onset, length) for p in element.pitches)
+    return sorted(notes, key=lambda n: (n[1], n[0]))
+
+
 @dataclass(frozen=True)
 class RoundTrip:
     """A tune sent to MusicXML and read back into ABC: the ABC that came back, its import report, and the
     written notes before and after."""
 
     tune: Tune
+    musicxml: bytes
     imported: ImportedAbc
     sent: tuple[WrittenNote, ...]
     returned: tuple[WrittenNote, ...]
@@ -126,9 +164,10 @@ def musicxml_round_trip(tune: Tune) -> RoundTrip:
     from composer.notation.abc_from_score import abc_from_score
 
     sent = written_notes(music21_score(tune))
+    document = musicxml_bytes(tune)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        score = converter.parseData(musicxml_bytes(tune), format="musicxml")
+        score = converter.parseData(document, format="musicxml")
     imported = abc_from_score(score, reference=tune.reference or 1)
     returned = written_notes(music21_score(read_string(imported.text).tunes[0]))
-    return RoundTrip(tune, imported, sent, returned)
+    return RoundTrip(tune, document, imported, sent, returned)

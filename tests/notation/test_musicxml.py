@@ -15,7 +15,7 @@ from composer.abc.tunebook import read_string, read_tunebook
 from composer.cli import main as composer
 from composer.errors import AbcError
 from composer.notation.abc2midi_judge import abc2midi_melody, first_difference, judge_text
-from composer.notation.musicxml import musicxml_bytes, write_musicxml
+from composer.notation.musicxml import musicxml_bytes, played_notes, write_musicxml
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "resources" / "examples.abc"
 # A fixed, deterministic sample of Nottingham: the first tune of each file and every 60th tune.
@@ -31,22 +31,6 @@ def nottingham_sample():
 
 def xml_root(data: bytes) -> ElementTree.Element:
     return ElementTree.fromstring(data)
-
-
-def played_notes(data: bytes) -> list[tuple[int, Fraction, Fraction]]:
-    """The MusicXML read back by music21 with repeats played out and ties merged: (pitch, onset, duration)."""
-    from music21 import converter, harmony
-
-    score = converter.parseData(data, format="musicxml")
-    part = score.parts[0].expandRepeats().stripTies()
-    notes = []
-    for element in part.flatten().notes:
-        if isinstance(element, harmony.ChordSymbol) or element.duration.isGrace:
-            continue
-        onset = Fraction(element.offset).limit_denominator(192)
-        length = Fraction(element.quarterLength).limit_denominator(192)
-        notes.extend((p.midi, onset, length) for p in element.pitches)
-    return sorted(notes, key=lambda n: (n[1], n[0]))
 
 
 @pytest.fixture(scope="module")
