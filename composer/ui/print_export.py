@@ -1,0 +1,288 @@
+"""File → Print, Page Setup and Import, and Export → PDF/SVG/MusicXML, for the main window.
+
+`install_print_export_actions(window, file_menu, export_menu)` adds the actions and returns the PrintExport
+object that does the work. It needs from `window` (a QMainWindow):
+
+- `window.text` — the whole tunebook text (str);
+- `window.current_tune` — the tune under the cursor (composer.abc.tunebook.Tune, or None);
+- `window.path` — the document's file (Path, or None when untitled), for the dialogs' starting folder;
+- `window.maybe_save()` — asks about unsaved changes, True when it is fine to replace the document;
+- `window.load_text(text, path, modified=...)` — shows a new document (an import opens as untitled, modified);
+- `window.statusBar()`.
+
+Engraving, exporting and importing run on BackgroundJobs off the UI thread with text snapshots; only the
+painting of engraved pages onto a QPrinter happens in the UI thread, as Qt requires.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QObject, QRectF, Signal
+from PySide6.QtGui import QAction, QKeySequence, QPageLayout, QPainter
+from PySide6.QtPrintSupport import QPageSetupDialog, QPrintDialog, QPrinter
+from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtWidgets import QDialog, QFileDialog, QMainWindow, QMenu, QMessageBox
+
+from composer.abc.tunebook import read_string
+from composer.notation.pages import PageFormat, tunebook_text
+from composer.notation.svg_pages import SvgPage, engrave_pages
+from composer.ui.workers import BackgroundJobs
+
+__all__ = ["IMPORT_FILTER", "PrintExport", "install_print_export_actions", "printed_text"]
+
+IMPORT_FILTER = "Scores (*.musicxml *.xml *.mxl *.mid *.midi);;MusicXML (*.musicxml *.xml *.mxl);;MIDI (*.mid *.midi)"
+TUNE, BOOK = "tune", "book"
+
+
+def printed_text(text: str, line: int | None, scope: str) -> str:
+    """What to print or export from the editor's `text`: the tunebook, or (scope TUNE) the tune covering
+    `line` with the file header; '' when there is no tune."""
+    book = read_string(text)
+    if not book.tunes:
+        return ""
+    if scope == BOOK:
+        return book.text
+    tune = book.tune_at_line(line or 1) or book.tunes[0]
+    return tunebook_text(book, [tune])
+
+
+def page_format_of(printer: QPrinter) -> PageFormat:
+    """The printer's paper (orientation applied) and margins, in points, for the engraver."""
+    layout = printer.pageLayout()
+    paper = layout.fullRectPoints()
+    margins = layout.margins(QPageLayout.Unit.Point)
+    return PageFormat(float(paper.width()), float(paper.height()), margins.left(), margins.right(),
+                      margins.top(), margins.bottom())
+
+
+def paint_pages(printer: QPrinter, pages: tuple[SvgPage, ...]) -> int:
+    """Draw the engraved pages on `printer`, one sheet each, scaled to the paper; returns the sheets drawn.
+
+    Vector all the way: QSvgRenderer hands paths and text to the printer's paint engine.
+    """
+    printer.setFullPage(True)  # the engraver drew the margins already
+    painter = QPainter()
+    if not painter.begin(printer):
+        return 0
+    try:
+        paper = printer.paperRect(QPrinter.Unit.DevicePixel)
+        for number, page in enumerate(pages):
+            if number:
+                printer.newPage()
+            renderer = QSvgRenderer(QByteArray(page.svg.encode("utf-8")))
+            size = renderer.defaultSize()
+            scale = min(paper.width() / max(size.width(), 1), paper.height() / max(size.height(), 1))
+            target = QRectF(0, 0, size.width() * scale, size.height() * scale)
+            renderer.render(painter, target)
+    finally:
+        painter.end()
+    return len(pages)
+
+
+def _write_pdf(text: str, path: str, page_format: PageFormat) -> list[str]:
+    from composer.notation.pdf import write_pdf
+
+    write_pdf(text, path, page_format)
+    return [path]
+
+
+def _write_svg(text: str, path: str, page_format: PageFormat) -> list[str]:
+    from composer.notation.svg_pages import write_svg_pages
+
+    return [str(p) for p in write_svg_pages(text, path, page_format)]
+
+
+def _write_musicxml(text: str, path: str, page_format: PageFormat) -> list[str]:
+    from composer.notation.musicxml import write_musicxml
+
+    write_musicxml(read_string(text).tunes[0], path)
+    return [path]
+
+
+def _import(path: str):
+    from composer.notation.abc_from_score import import_score_file
+
+    return import_score_file(path)
+
+
+_WRITERS = {".pdf": _write_pdf, ".svg": _write_svg, ".musicxml": _write_musicxml}
+
+
+class PrintExport(QObject):
+    """The print, export and import actions of one window, and the background work behind them."""
+
+    printed = Signal(int)  # sheets sent to the printer
+    exported = Signal(list)  # the files written
+    imported = Signal(object)  # composer.notation.abc_from_score.ImportedAbc, now the window's document
+    failed = Signal(str, str)  # what ("Print", "Export", "Import"), the error
+
+    def __init__(self, window: QMainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        self.jobs = BackgroundJobs(self)
+        self.jobs.finished.connect(self._on_finished)
+        self.jobs.failed.connect(self._on_failed)
+        self._print_target: QPrinter | None = None
+        self.message_box: QMessageBox | None = None
+
+        key = QKeySequence.StandardKey
+        self.print_tune_action = self._action("&Print Tune…", lambda: self.print_dialog(TUNE), key.Print)
+        self.print_book_action = self._action("Print Tune&book…", lambda: self.print_dialog(BOOK),
+                                              QKeySequence("Ctrl+Shift+P"))
+        self.page_setup_action = self._action("Page Set&up…", self.page_setup_dialog)
+        self.import_action = self._action("&Import MusicXML or MIDI…", self.import_dialog, QKeySequence("Ctrl+I"))
+        self.export_actions = [
+            self._action("Current tune as &PDF…", lambda: self.export_dialog(TUNE, ".pdf")),
+            self._action("Tunebook as P&DF…", lambda: self.export_dialog(BOOK, ".pdf")),
+            self._action("Current tune as S&VG pages…", lambda: self.export_dialog(TUNE, ".svg")),
+            self._action("Tunebook as SV&G pages…", lambda: self.export_dialog(BOOK, ".svg")),
+            self._action("Current tune as Music&XML…", lambda: self.export_dialog(TUNE, ".musicxml")),
+        ]
+
+    def _action(self, text: str, slot, shortcut=None) -> QAction:
+        action = QAction(text, self.window)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+        action.triggered.connect(lambda _checked=False: slot())
+        return action
+
+    # ------------------------------------------------------------------------------------- snapshots
+    def text_for(self, scope: str) -> str:
+        """The text to print or export for `scope` (TUNE or BOOK), from the editor as it is now."""
+        line = self.window.current_tune.line if self.window.current_tune is not None else None
+        return printed_text(self.window.text, line, scope)
+
+    def _suggested_path(self, scope: str, suffix: str) -> str:
+        tune = self.window.current_tune
+        name = (tune.title if tune is not None and scope == TUNE else "") or (
+            self.window.path.stem if self.window.path else "tunebook")
+        stem = re.sub(r"[^\w-]+", "-", name).strip("-").lower() or "tune"
+        folder = self.window.path.parent if self.window.path else Path.home()
+        return str(folder / f"{stem}{suffix}")
+
+    def _no_tune(self, title: str) -> None:
+        QMessageBox.information(self.window, title, "There is no tune to print or export.")
+
+    # ------------------------------------------------------------------------------------- printing
+    def page_setup_dialog(self) -> None:
+        QPageSetupDialog(self.printer, self.window).exec()
+
+    def print_dialog(self, scope: str) -> None:
+        if not self.text_for(scope):
+            self._no_tune("Print")
+            return
+        dialog = QPrintDialog(self.printer, self.window)
+        dialog.setWindowTitle("Print Tune" if scope == TUNE else "Print Tunebook")
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.print_to(self.printer, scope)
+
+    def print_to(self, printer: QPrinter, scope: str) -> int:
+        """Engrave `scope` for `printer`'s paper in the background, then print it; emits `printed`.
+        Returns the request number (0 when there is nothing to print)."""
+        text = self.text_for(scope)
+        if not text:
+            return 0
+        self._print_target = printer
+        self.window.statusBar().showMessage("Engraving for print…")
+        return self.jobs.submit("print", engrave_pages, text, page_format_of(printer))
+
+    # ------------------------------------------------------------------------------------ exporting
+    def export_dialog(self, scope: str, suffix: str) -> None:
+        if not self.text_for(scope):
+            self._no_tune("Export")
+            return
+        filters = {".pdf": "PDF (*.pdf)", ".svg": "SVG pages (*.svg)", ".musicxml": "MusicXML (*.musicxml)"}
+        name, _ = QFileDialog.getSaveFileName(self.window, f"Export as {suffix[1:].upper()}",
+                                              self._suggested_path(scope, suffix), filters[suffix])
+        if name:
+            self.export_to(name, scope)
+
+    def export_to(self, path: str | Path, scope: str) -> int:
+        """Write `scope` to `path` in the background, the format by extension (.pdf, .svg, .musicxml; MusicXML
+        takes the current tune only); emits `exported` with the files written. Returns the request number."""
+        path = Path(path)
+        writer = _WRITERS.get(path.suffix.lower())
+        if writer is None:
+            raise ValueError(f"cannot export to {path.name}: use {', '.join(_WRITERS)}")
+        text = self.text_for(TUNE if writer is _write_musicxml else scope)
+        if not text:
+            return 0
+        self.window.statusBar().showMessage(f"Exporting {path.name}…")
+        return self.jobs.submit("export", writer, text, str(path), page_format_of(self.printer))
+
+    # ------------------------------------------------------------------------------------ importing
+    def import_dialog(self) -> None:
+        start = str(self.window.path.parent) if self.window.path else str(Path.home())
+        name, _ = QFileDialog.getOpenFileName(self.window, "Import MusicXML or MIDI", start, IMPORT_FILTER)
+        if name:
+            self.import_from(name)
+
+    def import_from(self, path: str | Path) -> int:
+        """Read a MusicXML or MIDI file in the background; when done, it becomes the window's (untitled,
+        modified) document if the person agrees to leave the current one, and `imported` is emitted."""
+        self.window.statusBar().showMessage(f"Importing {Path(path).name}…")
+        return self.jobs.submit("import", _import, str(path))
+
+    # -------------------------------------------------------------------------------------- results
+    def _on_finished(self, lane: str, result) -> None:
+        status = self.window.statusBar()
+        if lane == "print":
+            printer, self._print_target = self._print_target, None
+            sheets = paint_pages(printer, result) if printer is not None else 0
+            status.showMessage(f"Printed {sheets} page{'s' if sheets != 1 else ''}", 5000)
+            self.printed.emit(sheets)
+        elif lane == "export":
+            status.showMessage(f"Exported {', '.join(Path(p).name for p in result)}", 5000)
+            self.exported.emit(result)
+        elif lane == "import":
+            if not self.window.maybe_save():
+                status.showMessage("Import cancelled", 3000)
+                return
+            self.window.load_text(result.text, None, modified=True)
+            report = result.report()
+            status.showMessage("Imported" + (" (some things could not be carried over)" if report else ""), 5000)
+            if report:
+                self._show_report(report)
+            self.imported.emit(result)
+
+    def _on_failed(self, lane: str, error: Exception) -> None:
+        what = {"print": "Print", "export": "Export", "import": "Import"}.get(lane, lane)
+        self.window.statusBar().showMessage(f"{what} failed", 5000)
+        self._show_message(QMessageBox.Icon.Warning, f"{what} failed", str(error))
+        self.failed.emit(what, str(error))
+
+    def _show_report(self, report: str) -> None:
+        """What the import left out or guessed."""
+        self._show_message(QMessageBox.Icon.Information, "Import report",
+                           "Imported. Some things could not be carried over into ABC:", report)
+
+    def _show_message(self, icon: QMessageBox.Icon, title: str, text: str, details: str = "") -> None:
+        """A message in a window that does not block the editor (kept in `message_box`)."""
+        box = QMessageBox(icon, title, text, parent=self.window)
+        if details:
+            box.setInformativeText(details)
+        box.setModal(False)
+        box.show()
+        self.message_box = box
+
+
+def install_print_export_actions(window: QMainWindow, file_menu: QMenu, export_menu: QMenu) -> PrintExport:
+    """Add Import…, Page Setup…, Print Tune…/Print Tunebook… to `file_menu` (just before `export_menu`'s entry
+    in it, or at its end), and the PDF, SVG and MusicXML exports to `export_menu`. Returns the controller."""
+    controller = PrintExport(window)
+    anchor = export_menu.menuAction() if export_menu.menuAction() in file_menu.actions() else None
+    for action in (controller.import_action, None, controller.page_setup_action, controller.print_tune_action,
+                   controller.print_book_action, None):
+        if action is None:
+            file_menu.insertSeparator(anchor) if anchor is not None else file_menu.addSeparator()
+        elif anchor is not None:
+            file_menu.insertAction(anchor, action)
+        else:
+            file_menu.addAction(action)
+    export_menu.addSeparator()
+    for action in controller.export_actions:
+        export_menu.addAction(action)
+    return controller
