@@ -1,10 +1,10 @@
 #!/bin/sh
 # Install the system packages Composer needs when they are missing (Debian/Ubuntu); elsewhere, say what to install.
-PACKAGES="abcm2ps abcmidi libfluidsynth3 timgm6mb-soundfont libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxkbcommon-x11-0 libegl1 desktop-file-utils appstream shared-mime-info"
+PACKAGES="abcm2ps abcmidi ghostscript poppler-utils libfluidsynth3 timgm6mb-soundfont libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxkbcommon-x11-0 libegl1 desktop-file-utils appstream shared-mime-info"
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
-    echo "Composer needs: abcm2ps, abcmidi (abc2midi), FluidSynth 2 (libfluidsynth) and a General MIDI SoundFont (.sf2)."
-    echo "Install them with your system's package manager (macOS: brew install abcm2ps abcmidi fluid-synth)."
+    echo "Composer needs: abcm2ps, abcmidi (abc2midi), Ghostscript (PDF export), poppler-utils (tests), FluidSynth 2 (libfluidsynth) and a General MIDI SoundFont (.sf2)."
+    echo "Install them with your system's package manager (macOS: brew install abcm2ps abcmidi ghostscript poppler fluid-synth)."
     exit 0
 fi
 
