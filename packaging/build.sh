@@ -59,4 +59,24 @@ fi
 grep -q "PyTorch" "$SMOKE/train.err" || { cat "$SMOKE/train.err" >&2; fail "composer train gave no useful message"; }
 echo "  composer train: says it needs PyTorch"
 
+if [ -f "$DIST/_internal/models/default.onnx" ]; then
+    "$APP" generate --count 1 --seed 1 --max-chars 600 -o "$SMOKE/generated.abc" 2>"$SMOKE/generate.err" \
+        || { cat "$SMOKE/generate.err" >&2; fail "composer generate exited with the shipped model"; }
+    grep -q "^X:1" "$SMOKE/generated.abc" || fail "composer generate wrote no tune"
+    echo "  composer generate: $(grep -c . "$SMOKE/generated.abc") lines from the shipped model"
+else
+    echo "  (no models/default.onnx yet: the bundle carries no model; composer generate was not tried)"
+fi
+
+export XDG_DATA_HOME="$SMOKE/prefix/share"  # where desktops look for what install.sh puts in PREFIX/share
+PREFIX="$SMOKE/prefix" "$DIST/install.sh" >/dev/null || fail "install.sh exited $?"
+[ "$("$SMOKE/prefix/bin/composer" --version)" = "$expected" ] || fail "the installed composer does not run"
+[ -f "$SMOKE/prefix/share/applications/$ID.desktop" ] || fail "install.sh installed no desktop entry"
+if command -v update-mime-database >/dev/null 2>&1; then
+    grep -q "text/vnd.abc:\*.abc" "$SMOKE/prefix/share/mime/globs2" || fail "install.sh did not register *.abc"
+fi
+PREFIX="$SMOKE/prefix" "$DIST/install.sh" --uninstall >/dev/null || fail "install.sh --uninstall exited $?"
+[ ! -e "$SMOKE/prefix/bin/composer" ] || fail "install.sh --uninstall left the command"
+echo "  install.sh: installs, runs from PREFIX/bin, registers *.abc, uninstalls"
+
 echo "Built $DIST ($(du -sh "$DIST" | cut -f1)); install it for this user with: $DIST/install.sh"
