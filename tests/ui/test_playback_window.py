@@ -286,3 +286,26 @@ def test_closing_the_window_while_playing_shuts_the_player_down(qtbot, playing_w
     window.close()
     thread.join(5)
     assert not thread.is_alive()
+
+
+def test_an_edit_while_playing_goes_on_with_the_new_version_and_leaves_the_cursor_alone(qtbot, playing_window):
+    window = playing_window
+    followed = []
+    window.playback.followed.connect(lambda line, column: followed.append((line, column)))
+    wait_state(qtbot, window, "playing", window.playback.play_pause_action.trigger)
+    qtbot.waitUntil(lambda: len(followed) >= 2, timeout=10_000)
+    # The person types into the tune's last line while it plays.
+    last_line = window.book.tunes[0].end_line
+    window.editor.go_to(last_line, 1)
+    window.editor.insertPlainText("B")
+    typed_at = window.cursor_position
+    states = []
+    window.transport.stateChanged.connect(states.append)
+    with qtbot.waitSignal(window.playback.prepared, timeout=20_000) as prepared:
+        pass
+    assert prepared.args[0].text.split("\n")[last_line - prepared.args[0].line].startswith("B")
+    qtbot.waitUntil(lambda: states[-2:] == ["stopped", "playing"], timeout=10_000)
+    count = len(followed)
+    qtbot.waitUntil(lambda: len(followed) > count, timeout=10_000)
+    assert window.cursor_position == typed_at
+    wait_state(qtbot, window, "stopped", window.playback.stop_action.trigger)
