@@ -40,6 +40,8 @@ def open_window(path: str | Path | None = None) -> MainWindow:
     window = MainWindow()
     from composer.ui.finetune_tab import install_finetune_tab
     install_finetune_tab(window)
+    from composer.ui.generation_panel import install_generation_panel
+    install_generation_panel(window)
     target = Path(path) if path else examples_path()
     if target.is_file():
         window.open_path(target, ask=False)
