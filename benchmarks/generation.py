@@ -103,9 +103,9 @@ def torch_ms_per_char(net, batch: int, steps: int) -> float:
 
 def variations_seconds(model: OnnxModel) -> tuple[float, list[str]]:
     """Wall time of 8 constrained variations × 16 bars continuing the first Nottingham reel at its end."""
-    from composer.training.corpus import shared_data_folder
+    from composer.abc.corpora import nottingham_dir
 
-    tune = read_tunebook(shared_data_folder() / "nottingham" / "reelsa-c.abc").tunes[0]
+    tune = read_tunebook(nottingham_dir() / "reelsa-c.abc").tunes[0]
     cut = continuation_of(tune)
     generator = Generator(model)
     request = Request(cut.prime, 8, SamplingOptions(seed=1), constrain=True, max_bars=16)
