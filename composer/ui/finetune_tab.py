@@ -510,7 +510,7 @@ class FinetuneTab(QWidget):
 
     # ------------------------------------------------------------------------------------- the report
     def _schedule_report(self) -> None:
-        if self.finetune_module is not None and self.tunebooks() and self.base_model():
+        if self.finetune_module is not None and self.tunebooks() and self.base_model() and not self.trainer.running:
             self._report_timer.start()
 
     def _common_arguments(self) -> list[str]:
@@ -539,7 +539,7 @@ class FinetuneTab(QWidget):
             self._show_report(record)
 
     def _on_report_finished(self, code: int, stderr: str) -> None:
-        if code != 0 and self.report_view.toPlainText().startswith("Reading"):
+        if code != 0 and not self.trainer.running and self.report_view.toPlainText().startswith("Reading"):
             self.report_view.setPlainText(_error_message(stderr) or f"The check failed (exit code {code}).")
 
     def _show_report(self, record: dict) -> None:
@@ -567,6 +567,9 @@ class FinetuneTab(QWidget):
         args = ["finetune", *self._common_arguments(), "--out", name]
         if resume_run is not None:
             args += ["--resume", "--run-dir", str(resume_run)]
+        self._report_timer.stop()
+        if self.reporter.running:  # the run makes its own report; two processes would share the CPU
+            self.reporter.kill()
         self._resuming_run = resume_run
         self.max_steps = 0
         self.last_step = 0

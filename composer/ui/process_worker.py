@@ -59,6 +59,8 @@ class JsonLinesProcess(QObject):
         """Start the child (one at a time)."""
         if self.running:
             raise RuntimeError("a process is already running")
+        if self._process is not None:
+            self._process.deleteLater()
         process = QProcess(self)
         if environment is not None:
             from PySide6.QtCore import QProcessEnvironment
