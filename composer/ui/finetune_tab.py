@@ -84,7 +84,8 @@ def report_text(report: dict) -> str:
     else:
         lines.append("Every character is in the model's vocabulary.")
     estimate = report.get("seconds_per_epoch")
-    per_epoch = f"; about {describe_duration(estimate)} per epoch on this machine" if estimate else ""
+    about = "about " if estimate and estimate >= 1 else ""
+    per_epoch = f"; {about}{describe_duration(estimate)} per epoch on this machine" if estimate else ""
     lines.append(f"{report['train_chars']:,} training characters, {report['steps_per_epoch']} steps per epoch"
                  f"{per_epoch}.")
     if report.get("validation_before") is not None:
@@ -503,7 +504,10 @@ class FinetuneTab(QWidget):
         if self.report:
             steps = self.epochs_spin.value() * max(1, self.report["steps_per_epoch"])
             seconds = self.report.get("seconds_per_epoch")
-            total = f", about {describe_duration(seconds * self.epochs_spin.value())}" if seconds else ""
+            total = ""
+            if seconds:
+                duration = seconds * self.epochs_spin.value()
+                total = f", {'about ' if duration >= 1 else ''}{describe_duration(duration)}"
             self.budget_label.setText(f"at most {steps} steps{total}")
         else:
             self.budget_label.clear()

@@ -3,7 +3,9 @@ resume, the exported model announced with `model_ready`, samples before vs after
 
 from __future__ import annotations
 
+import json
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -163,3 +165,54 @@ def _left():
     from PySide6.QtCore import Qt
 
     return Qt.MouseButton.LeftButton
+
+
+def test_json_lines_process_splits_events_from_text_across_reads(qtbot):
+    from composer.ui.process_worker import JsonLinesProcess
+
+    script = ("import json, sys, time\n"
+              "sys.stdout.write('{\"event\": \"A\", \"n\": 1}\\nplain text\\n{\"event\": \"B\"')\n"
+              "sys.stdout.flush(); time.sleep(0.3)\n"
+              "sys.stdout.write(', \"n\": 2}\\n{\"event\": \"C\"}')\n"  # the last line has no newline
+              "sys.stderr.write('a warning\\n'); sys.exit(3)\n")
+    process = JsonLinesProcess()
+    events, texts = [], []
+    process.event.connect(events.append)
+    process.text.connect(texts.append)
+    with qtbot.waitSignal(process.finished, timeout=30_000) as finished:
+        process.start(sys.executable, ["-c", script])
+    assert events == [{"event": "A", "n": 1}, {"event": "B", "n": 2}, {"event": "C"}]
+    assert texts == ["plain text"]
+    assert finished.args == [3, "a warning"]
+    assert not process.running
+
+
+def test_run_history_keeps_what_the_checkpoint_kept(tmp_path):
+    from composer.ui.finetune_tab import run_history
+
+    records = [{"event": "TrainStep", "step": s, "loss": 3.0 - s / 10, "chars_per_second": 100.0}
+               for s in range(1, 8)]
+    records.insert(4, {"event": "CheckpointSaved", "step": 4, "path": "checkpoint.pt"})
+    records.insert(3, {"event": "Evaluation", "step": 3, "nats_per_char": 2.5, "accuracy": 0.3, "best": True,
+                       "elapsed": 1.0})
+    (tmp_path / "log.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    kept, checkpoint = run_history(tmp_path)
+    assert checkpoint == 4
+    assert [(r["event"], r["step"]) for r in kept] == [("TrainStep", 1), ("TrainStep", 2), ("TrainStep", 3),
+                                                       ("Evaluation", 3), ("TrainStep", 4)]
+    assert run_history(tmp_path / "missing") == ([], 0)
+
+
+def test_smoothing_and_growing_buffers():
+    from composer.ui.plots import ExponentialSmoother, GrowingSeries
+
+    smoother = ExponentialSmoother(0.9)
+    assert smoother.add(4.0) == pytest.approx(4.0)  # bias-corrected: the first value is not pulled to 0
+    values = [smoother.add(2.0) for _ in range(200)]
+    assert values[0] < 4.0 and values[-1] == pytest.approx(2.0)
+    series = GrowingSeries(capacity=2)
+    for i in range(5):
+        series.append(i, i * i)
+    assert list(series.x) == [0, 1, 2, 3, 4] and list(series.y) == [0, 1, 4, 9, 16]
+    series.clear()
+    assert len(series.x) == 0
