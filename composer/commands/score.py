@@ -1,0 +1,28 @@
+"""Score a tunebook with a model: nats per body character of its canonical tunes (lower is better)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from composer.abc.tunebook import read_tunebook
+from composer.errors import AbcError
+from composer.model.onnx_model import DEFAULT_MODEL, OnnxModel
+from composer.model.scoring import score_tunes
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path, help="tunebook (.abc)")
+    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="ONNX model (default: the shipped one)")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        book = read_tunebook(args.file)
+    except OSError as exc:
+        raise AbcError(f"cannot read: {exc.strerror or exc}", path=str(args.file)) from exc
+    score = score_tunes(OnnxModel(args.model), book)
+    if not score.tunes:
+        raise AbcError("no tune with music in this file", path=str(args.file))
+    print(f"nats_per_char={score.nats_per_char:.4f} chars={score.chars} tunes={score.tunes}")
+    return 0
