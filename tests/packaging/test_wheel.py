@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
 import subprocess
 import sys
@@ -32,18 +33,33 @@ def _build(hook: str, source: Path, out: Path) -> Path:
     return out / done.stdout.strip().splitlines()[-1]
 
 
+def _write_probe_model(path: Path) -> None:
+    """A small real ONNX file (y = x + 1): the wheel must carry any ONNX model in models/, byte for byte."""
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper
+
+    one = helper.make_tensor("one", TensorProto.FLOAT, [1], [1.0])
+    graph = helper.make_graph([helper.make_node("Add", ["x", "one"], ["y"])], "probe",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1])], initializer=[one])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    onnx.checker.check_model(model)
+    onnx.save(model, str(path))
+
+
 @pytest.fixture(scope="module")
-def project(tmp_path_factory, tiny_onnx_model) -> Path:
-    """A copy of the checkout's build inputs, with a real ONNX model and a checkpoint added to models/."""
+def project(tmp_path_factory) -> Path:
+    """A copy of the checkout's build inputs, with an ONNX model and a checkpoint added to models/."""
     root = tmp_path_factory.mktemp("project")
     for name in ("composer", "resources", "models"):
-        shutil.copytree(REPO / name, root / name, ignore=IGNORED)
+        if (REPO / name).is_dir():  # a clone has no models/ until a model is committed
+            shutil.copytree(REPO / name, root / name, ignore=IGNORED)
+    (root / "models").mkdir(exist_ok=True)
     for name in BUILD_FILES:
         shutil.copy2(REPO / name, root / name)
-    shutil.copy2(tiny_onnx_model, root / "models" / "probe.onnx")
-    import torch
-
-    torch.save({"step": 1}, root / "models" / "probe.pt")
+    _write_probe_model(root / "models" / "probe.onnx")
+    # A training checkpoint stays out of the wheel whatever it holds: it is chosen by its extension.
+    (root / "models" / "probe.pt").write_bytes(pickle.dumps({"step": 1}))
     return root
 
 
