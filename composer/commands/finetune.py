@@ -8,8 +8,12 @@ import signal
 import threading
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from composer.errors import TrainingError
+
+if TYPE_CHECKING:
+    from composer.training.finetune import FinetuneSettings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -96,7 +100,7 @@ def _cancel_on_signals() -> threading.Event:
     return cancel
 
 
-def _report_only(args: argparse.Namespace, base: Path, settings) -> int:
+def _report_only(args: argparse.Namespace, base: Path, settings: FinetuneSettings) -> int:
     """The data report of `args.data` for a run from `base`, without touching any run folder."""
     from composer.training.export import model_from_onnx
     from composer.training.finetune import estimate_seconds_per_epoch, prepare_data
