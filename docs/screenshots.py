@@ -1,8 +1,11 @@
-"""Retake docs/screenshot-window.png: the window on the example tunebook, playing, with the sounding note marked.
+"""Retake docs/screenshot-window.png (the window on the example tunebook, playing, with the sounding note marked)
+and docs/screenshot-generation.png (the generation panel with candidates the shipped model sampled).
 
 Run under Xvfb (playback goes to FluidSynth's `file` driver, so no sound card is needed):
 
-    QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python docs/screenshots.py
+    QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python docs/screenshots.py [window|generation]
+
+With no argument both are taken; `generation` needs models/default.onnx (or GENERATION_MODEL=path).
 
 Settings and autosaves go to a temporary folder, so the person's own Composer settings are neither used nor
 touched.
@@ -15,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication
 
 from composer.ui.app import create_application
@@ -25,6 +28,7 @@ from composer.ui.resources import examples_path
 from composer.ui.settings import Settings
 
 OUT = Path(__file__).resolve().parent / "screenshot-window.png"
+GENERATION_OUT = Path(__file__).resolve().parent / "screenshot-generation.png"
 SIZE = (1500, 900)
 NOTES_BEFORE_PAUSE = 9
 
@@ -69,5 +73,57 @@ def main() -> int:
     return 0
 
 
+def generation() -> int:
+    """The generation panel after sampling 4 variations of the next 8 bars of the Kesh, previews drawn."""
+    import os
+
+    from composer.paths import default_model_path
+    from composer.ui.generation_panel import install_generation_panel
+    from composer.ui.generation_plan import Mode
+
+    model = Path(os.environ.get("GENERATION_MODEL") or default_model_path())
+    if not model.is_file():
+        print(f"no model at {model}: set GENERATION_MODEL", file=sys.stderr)
+        return 1
+    app = create_application()
+    scratch = Path(tempfile.mkdtemp(prefix="composer-screenshot-"))
+    os.environ["COMPOSER_DATA"] = str(scratch / "data")
+    settings = Settings(QSettings(str(scratch / "settings.ini"), QSettings.Format.IniFormat))
+    window = MainWindow(settings=settings, autosave_folder=scratch / "autosave")
+    window.resize(*SIZE)
+    window.show()
+    window.open_path(examples_path(), ask=False)
+    panel = install_generation_panel(window)
+    panel.use_model(model)
+    window.resizeDocks([panel.dock], [560], Qt.Orientation.Horizontal)
+    window.splitter.setSizes([420, 420])
+    wait_until(app, lambda: bool(panel.provider) and window.staff.engraved is not None and window.jobs.is_idle())
+    window.editor.go_to(13, 10)
+    panel.set_mode(Mode.BARS)
+    panel.bars_spin.setValue(8)
+    panel.variations_spin.setValue(4)
+    panel.temperature_spin.setValue(0.9)
+    panel.seed_spin.setValue(int(os.environ.get("GENERATION_SEED", "2024")))
+    batch = panel.generate()
+    wait_until(app, lambda: not panel.busy, timeout=300)
+    wait_until(app, lambda: all(c.preview is not None and c.preview.length == len(c.text) for c in batch.candidates))
+    panel.cards[1].compare_button.setChecked(True)
+    window.statusBar().clearMessage()
+    for _ in range(20):
+        app.processEvents()
+        time.sleep(0.02)
+    if not window.grab().save(str(GENERATION_OUT)):
+        print(f"could not write {GENERATION_OUT}", file=sys.stderr)
+        return 1
+    print(f"wrote {GENERATION_OUT} ({window.width()}x{window.height()}) with {model.name}: "
+          + "; ".join(f"{c.index + 1}: {c.reason}" for c in batch.candidates))
+    panel.shutdown()
+    window.editor.document().setModified(False)
+    window.close()
+    return 0
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    shots = {"window": main, "generation": generation}
+    chosen = sys.argv[1:] or list(shots)
+    sys.exit(max(shots[name]() for name in chosen))
