@@ -2,12 +2,14 @@
 small batches (a few a second, not one signal per character), cancellable between two sampling steps.
 
 Models are loaded once per file (and file version) and shared: onnxruntime sessions are safe to run from any
-thread.
+thread. While a job runs, the interpreter hands the GIL over every GIL_SWITCH_SECONDS (not the default 5 ms): the
+sampling loop is Python, and each call the UI thread makes into Qt may wait that long to get the GIL back.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 from pathlib import Path
@@ -19,6 +21,8 @@ from composer.model.onnx_model import OnnxModel
 
 #: Longest time events wait in the worker before they are handed to the UI thread.
 FLUSH_SECONDS = 0.05
+#: How often the GIL changes hands while generating (seconds).
+GIL_SWITCH_SECONDS = 0.0005
 
 _models: dict[tuple[str, int], OnnxModel] = {}
 _models_lock = threading.Lock()
@@ -82,6 +86,14 @@ class GenerationJob(QObject):
         return not self.is_running()
 
     def _run(self) -> None:
+        previous = sys.getswitchinterval()
+        sys.setswitchinterval(min(previous, GIL_SWITCH_SECONDS))
+        try:
+            self._stream()
+        finally:
+            sys.setswitchinterval(previous)
+
+    def _stream(self) -> None:
         try:
             generator = Generator(load_model(self.model_path))
             pending: list[Event] = []

@@ -79,6 +79,8 @@ MODEL_FILTER = "ONNX models (*.onnx);;All files (*)"
 MODE_LABELS = {Mode.CONTINUE: "Continue from the cursor", Mode.BARS: "Fill the next bars",
                Mode.NEW_TUNE: "New tune"}
 REASON_LABELS = {"end": "complete", "bars": "bars done", "chars": "length limit", "cancelled": "cancelled"}
+#: Smallest change of the progress bar shown (of 1000).
+PROGRESS_STEP = 20
 #: Characters a candidate without a bar limit is expected to reach (for the progress bar only).
 EXPECTED_CHARS = 500
 
@@ -409,7 +411,7 @@ class GenerationPanel(QWidget):
                                   variations=self.variations_spin.value(), seed=self.seed_spin.value(),
                                   constrain=self.constrain_check.isChecked())
 
-    def new_tune_fields(self) -> NewTuneFields:
+    def tune_fields(self) -> NewTuneFields:
         return NewTuneFields(self.title_edit.text().strip(), self.meter_edit.text().strip() or "4/4",
                              self.key_edit.text().strip() or "C", self.rhythm_edit.text().strip())
 
@@ -519,7 +521,7 @@ class GenerationPanel(QWidget):
         line, column = block.blockNumber() + 1, position - block.position() + 1
         try:
             plan = plan_generation(self.mode, self.main_window.text, line, column, self.current_settings(),
-                                   self.new_tune_fields())
+                                   self.tune_fields())
         except ComposerError as exc:
             self._say(f"Can't generate here: {exc}", error=True)
             return None
@@ -623,7 +625,9 @@ class GenerationPanel(QWidget):
                 done += min(bar_count(candidate.text) / request.max_bars, 0.99)
             else:
                 done += min(len(candidate.text) / EXPECTED_CHARS, 0.95)
-        self.progress.setValue(round(1000 * done / max(len(self._job_slots), 1)))
+        value = round(1000 * done / max(len(self._job_slots), 1))
+        if value - self.progress.value() >= PROGRESS_STEP or value < self.progress.value():
+            self.progress.setValue(value)  # repaints at once: only when it moved visibly
         finished = sum(batch.candidates[s].finished for s in self._job_slots)
         if not (self.job and self.job.cancelled):
             self._say(f"Sampling… {finished} of {len(self._job_slots)} done")
@@ -959,6 +963,8 @@ class GenerationPanel(QWidget):
         self.provider_label.setStyleSheet("")
 
     def _say(self, message: str, *, error: bool = False) -> None:
+        if self.status_label.text() == message:
+            return  # a new text lays the panel out again
         self.status_label.setText(message)
         self.status_label.setStyleSheet("color: palette(link-visited)" if error else "")
 
