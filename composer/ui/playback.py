@@ -1,8 +1,10 @@
 """Playback in the window: the transport plays the tune under the cursor, the staff and editor follow the
 sounding note, play from the cursor's bar, File → Export → WAV in the background, and the audio settings.
 
-`Playback` builds each version of the tune under the cursor off the UI thread (`prepare_tune_at`) and hands
-the performance to the TransportBar. While playing, every melody note that starts marks its symbol in the
+`Playback` builds the tune under the cursor off the UI thread (`prepare_tune_at`, in its own worker thread, so
+the window's engraving and checking never wait for it) and hands the performance to the TransportBar. It
+builds at once for a new tune and for an edit while playing (playing goes on from the same bar); an edit
+while stopped is built when play is next asked for. While playing, every melody note that starts marks its symbol in the
 staff and its text in the editor, and moves the editor cursor to it (no focus change, no undo step) until
 the person moves the cursor or types; stopping clears the mark. Audio problems are said once in the status
 bar and in the transport bar; the window keeps working and still exports MIDI and WAV.
@@ -11,6 +13,8 @@ bar and in the transport bar; the window keeps working and still exports MIDI an
 from __future__ import annotations
 
 import os
+import queue
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,9 +37,11 @@ if TYPE_CHECKING:
 
 #: Quiet time after an edit or a move to another tune before the tune is rebuilt for playing.
 PREPARE_DELAY_MS = 400
+#: How long closing the window waits for WAV exports still running, in seconds.
+EXPORT_WAIT_AT_CLOSE = 60.0
 PREFERENCES_GROUP = "playback"
-PREPARE_LANE = "playback-prepare"
-WAV_LANE_PREFIX = "playback-wav-"
+PREPARE = "prepare"
+EXPORT = "export"
 WAV_FILTER = "WAV audio (*.wav)"
 
 
@@ -80,6 +86,52 @@ def write_tune_wav(tune: Tune, path: str, soundfont: str | None, program: int | 
     return path
 
 
+class PlaybackJobs(QObject):
+    """Playback's slow work (building performances, rendering WAV) on one daemon thread of its own.
+
+    `submit(kind, number, function, *snapshot)` runs `function(*snapshot)` there; `done(kind, number, result,
+    error)` comes back in the UI thread. A PREPARE request that a newer one has replaced before it starts is
+    skipped. The thread is a daemon, so a slow build never holds up the end of the program.
+    """
+
+    done = Signal(str, int, object, object)  # kind, number, result, exception
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._requests: queue.Queue = queue.Queue()
+        self.newest_prepare = 0
+        self._thread = threading.Thread(target=self._run, name="composer-playback-jobs", daemon=True)
+        self._thread.start()
+
+    def submit(self, kind: str, number: int, function: Callable, *arguments: object) -> threading.Event:
+        """Queue `function(*arguments)`; the returned event is set once it has run."""
+        if kind == PREPARE:
+            self.newest_prepare = number
+        finished = threading.Event()
+        self._requests.put((kind, number, function, arguments, finished))
+        return finished
+
+    def stop(self) -> None:
+        self._requests.put(None)
+
+    def _run(self) -> None:
+        while (request := self._requests.get()) is not None:
+            kind, number, function, arguments, finished = request
+            try:
+                if kind == PREPARE and number != self.newest_prepare:
+                    continue  # replaced while waiting
+                try:
+                    result, error = function(*arguments), None
+                except Exception as exc:  # noqa: BLE001  (handed to the UI thread as a value)
+                    result, error = None, exc
+                try:
+                    self.done.emit(kind, number, result, error)
+                except RuntimeError:
+                    return  # the window is gone
+            finally:
+                finished.set()
+
+
 class Playback(QObject):
     """The window's playback: a transport toolbar, following, play from the cursor, WAV export, settings."""
 
@@ -102,8 +154,8 @@ class Playback(QObject):
         self._resuming = False
         self._cursor_follows = True
         self._moving_cursor = False
-        self._exports: dict[str, str] = {}
-        self._export_count = 0
+        self._exports: dict[int, tuple[str, threading.Event]] = {}
+        self._requests = 0
         self._unplayable = False  # the transport bar says the tune under the cursor cannot be played
 
         soundfont, problem = self._soundfont_choice()
@@ -121,6 +173,9 @@ class Playback(QObject):
         self.progress.hide()
         window.statusBar().addPermanentWidget(self.progress)
         self._build_actions()
+        self.jobs = PlaybackJobs(self)
+        self.jobs.done.connect(self._on_done)
+        self.transport.play_handler = self.toggle_play
 
         self._prepare_timer = QTimer(self)
         self._prepare_timer.setSingleShot(True)
@@ -129,8 +184,6 @@ class Playback(QObject):
 
         window.text_changed.connect(self._on_text_changed)
         window.cursor_moved.connect(self._on_cursor_moved)
-        window.jobs.finished.connect(self._on_job_finished)
-        window.jobs.failed.connect(self._on_job_failed)
         window.staff.play_pause_requested.connect(self.toggle_play)
         self.transport.sourcePositionChanged.connect(self._follow)
         self.transport.stateChanged.connect(self._on_state)
@@ -171,7 +224,9 @@ class Playback(QObject):
 
     # ----------------------------------------------------------------------------------- the tune played
     def _on_text_changed(self) -> None:
-        self._mark_dirty()
+        self._dirty = True
+        if self.current is None or self.transport.state is PlayerState.PLAYING:
+            self._prepare_timer.start()  # else built when play is next asked for
 
     def _on_cursor_moved(self, line: int, _column: int) -> None:
         if self._moving_cursor:
@@ -191,7 +246,8 @@ class Playback(QObject):
         self._prepare_timer.stop()
         self._dirty = False
         self._building = True
-        self.window.jobs.submit(PREPARE_LANE, prepare_tune_at, self.window.text, self.window.cursor_position[0])
+        self._requests += 1
+        self.jobs.submit(PREPARE, self._requests, prepare_tune_at, self.window.text, self.window.cursor_position[0])
 
     def _take(self, prepared: PreparedTune | None) -> None:
         self._building = False
@@ -226,6 +282,7 @@ class Playback(QObject):
             self._after_load = action
             if self._dirty:
                 self.prepare_now()
+            self.window.statusBar().showMessage("Preparing the tune for playing…", 3000)
             return
         if self.current is None:
             self.window.statusBar().showMessage("There is no tune to play.", 4000)
@@ -235,8 +292,12 @@ class Playback(QObject):
     @Slot()
     def toggle_play(self) -> None:
         """Play the tune under the cursor (from where it was left), or pause it."""
-        if self.transport.state is not PlayerState.STOPPED:
+        state = self.transport.state
+        if state is PlayerState.PLAYING or (state is PlayerState.PAUSED and not self._dirty):
             self.transport.toggle_play()
+        elif state is PlayerState.PAUSED:
+            bar = self.transport.player.position.bar  # edited while paused: go on from here with the new text
+            self._when_ready(lambda: self.transport.player.play_bar(bar))
         else:
             self._when_ready(self.transport.toggle_play)
 
@@ -351,9 +412,9 @@ class Playback(QObject):
         dialog.open()
         return dialog
 
-    def export_wav(self, path: str | os.PathLike) -> str | None:
+    def export_wav(self, path: str | os.PathLike) -> int | None:
         """Render the tune under the cursor to `path` in the background (instrument and tempo as the transport
-        has them, when it holds this tune); returns the job's lane, or None when there is no tune."""
+        has them, when it holds this tune); returns the request number, or None when there is no tune."""
         tune = self.window.current_tune
         if tune is None:
             return None
@@ -363,49 +424,58 @@ class Playback(QObject):
         soundfont, problem = self._soundfont_choice()
         if problem:
             self.transport.report_problem(problem)
-        self._export_count += 1
-        lane = f"{WAV_LANE_PREFIX}{self._export_count}"
-        self._exports[lane] = os.fspath(path)
-        self.window.jobs.submit(lane, write_tune_wav, tune, os.fspath(path), soundfont, self.transport.player.program,
-                                factor)
+        self._requests += 1
+        finished = self.jobs.submit(EXPORT, self._requests, write_tune_wav, tune, os.fspath(path), soundfont,
+                                    self.transport.player.program, factor)
+        self._exports[self._requests] = (os.fspath(path), finished)
         self.progress.show()
         self.window.statusBar().showMessage(f"Exporting WAV to {Path(path).name}…")
-        return lane
+        return self._requests
 
     # ------------------------------------------------------------------------------------------- jobs
-    def _on_job_finished(self, lane: str, result) -> None:
-        if lane == PREPARE_LANE:
-            self._take(result)
-        elif lane in self._exports:
-            path = self._exports.pop(lane)
+    @Slot(str, int, object, object)
+    def _on_done(self, kind: str, number: int, result, error: Exception | None) -> None:
+        if kind == PREPARE:
+            if number != self.jobs.newest_prepare:
+                return  # a newer version is on its way
+            if error is None:
+                self._take(result)
+            else:
+                self._unplayable_tune(error)
+        elif number in self._exports:
+            path, _finished = self._exports.pop(number)
             self.progress.setVisible(bool(self._exports))
-            self.window.statusBar().showMessage(f"Exported {path}", 5000)
-            self.wav_exported.emit(path)
+            if error is None:
+                self.window.statusBar().showMessage(f"Exported {path}", 5000)
+                self.wav_exported.emit(path)
+            else:
+                self._export_failed(path, error)
 
-    def _on_job_failed(self, lane: str, error: Exception) -> None:
-        if lane == PREPARE_LANE:
-            self._building = False
-            self._after_load = None
-            self.current = None
-            self.transport.set_performance(None)
-            self._unplayable = True
-            self.transport.status_label.setText("Can't play this tune as it stands")
-            self.transport.status_label.setToolTip(str(error))
-            self.prepared.emit(None)
-        elif lane in self._exports:
-            path = self._exports.pop(lane)
-            self.progress.setVisible(bool(self._exports))
-            message = f"Could not export {Path(path).name}: {error}"
-            self.window.statusBar().showMessage(message, 15000)
-            box = QMessageBox(QMessageBox.Icon.Warning, "WAV export failed", message,
-                              QMessageBox.StandardButton.Close, self.window)
-            box.setModal(False)
-            box.finished.connect(box.deleteLater)
-            box.show()
-            self.message_box = box
-            self.wav_failed.emit(message)
+    def _unplayable_tune(self, error: Exception) -> None:
+        self._building = False
+        self._after_load = None
+        self.current = None
+        self.transport.set_performance(None)
+        self._unplayable = True
+        self.transport.status_label.setText("Can't play this tune as it stands")
+        self.transport.status_label.setToolTip(str(error))
+        self.prepared.emit(None)
+
+    def _export_failed(self, path: str, error: Exception) -> None:
+        message = f"Could not export {Path(path).name}: {error}"
+        self.window.statusBar().showMessage(message, 15000)
+        box = QMessageBox(QMessageBox.Icon.Warning, "WAV export failed", message, QMessageBox.StandardButton.Close,
+                          self.window)
+        box.setModal(False)
+        box.finished.connect(box.deleteLater)
+        box.show()
+        self.message_box = box
+        self.wav_failed.emit(message)
 
     def shutdown(self) -> None:
-        """Stop playing and release FluidSynth (the window is closing)."""
+        """Stop playing and release FluidSynth (the window is closing); let running WAV exports finish."""
         self._prepare_timer.stop()
         self.transport.shutdown()
+        for _path, finished in list(self._exports.values()):
+            finished.wait(EXPORT_WAIT_AT_CLOSE)
+        self.jobs.stop()

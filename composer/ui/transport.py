@@ -12,6 +12,7 @@ of bars is. An audio failure is shown once in the bar and emitted once as `error
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtGui import QFontMetrics
@@ -91,6 +92,8 @@ class TransportBar(QWidget):
         self._state = PlayerState.STOPPED
         self._reported: set[str] = set()
         self._last_place: tuple[int, int] | None = None
+        #: What the play button calls instead of toggle_play (the window checks the tune is up to date first).
+        self.play_handler: Callable[[], None] | None = None
         self._build()
         self.player.stateChanged.connect(self._on_state)
         self.player.positionChanged.connect(self._on_position)
@@ -105,7 +108,7 @@ class TransportBar(QWidget):
         self.play_button = QToolButton(self, objectName="play")
         self.play_button.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay))
         self.play_button.setToolTip("Play / pause (from the current position)")
-        self.play_button.clicked.connect(self.toggle_play)
+        self.play_button.clicked.connect(lambda _checked=False: (self.play_handler or self.toggle_play)())
         self.stop_button = QToolButton(self, objectName="stop")
         self.stop_button.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_MediaStop))
         self.stop_button.setToolTip("Stop")

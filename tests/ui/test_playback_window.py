@@ -4,6 +4,7 @@ File → Export → WAV read back, audio settings, and failures said once while 
 
 from __future__ import annotations
 
+import sys
 import wave
 
 import numpy as np
@@ -43,6 +44,24 @@ def wait_state(qtbot, window, state: str, action) -> None:
     with qtbot.waitSignal(window.transport.stateChanged, timeout=10_000,
                           check_params_cb=lambda value: value == state):
         action()
+
+
+def test_emitting_a_signal_from_python_keeps_the_reference_to_true():
+    # Playback emits several signals a note; PySide6 6.12.0's emit() gave back a True it did not own, so a few
+    # thousand emits freed True and killed the interpreter (pyproject.toml excludes that version).
+    from PySide6.QtCore import QObject, Signal
+
+    class Ticker(QObject):
+        ticked = Signal(int)
+
+    ticker = Ticker()
+    ticks = []
+    ticker.ticked.connect(ticks.append)
+    before = sys.getrefcount(True)
+    for number in range(200):
+        ticker.ticked.emit(number)
+    assert ticks == list(range(200))
+    assert sys.getrefcount(True) >= before - 10
 
 
 def test_the_transport_is_a_toolbar_that_persists_and_holds_the_tune_under_the_cursor(
@@ -111,7 +130,8 @@ def test_the_cursor_stops_following_once_the_person_moves_it(qtbot, playing_wind
     window.transport.tempo_spin.setValue(3 * window.transport.performance.tempo_bpm)
     followed = []
     window.playback.followed.connect(lambda line, column: followed.append((line, column)))
-    wait_state(qtbot, window, "playing", window.playback.play_pause_action.trigger)
+    play_button = window.transport.play_button
+    wait_state(qtbot, window, "playing", lambda: qtbot.mouseClick(play_button, Qt.MouseButton.LeftButton))
     qtbot.waitUntil(lambda: len(followed) >= 2, timeout=10_000)
     window.editor.go_to(2, 1)  # the person puts the cursor somewhere else
     count = len(followed)
