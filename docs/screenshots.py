@@ -96,6 +96,7 @@ def generation() -> int:
     panel = install_generation_panel(window)
     panel.use_model(model)
     window.resizeDocks([panel.dock], [560], Qt.Orientation.Horizontal)
+    window.resizeDocks([window.problems_dock], [60], Qt.Orientation.Vertical)
     window.splitter.setSizes([420, 420])
     wait_until(app, lambda: bool(panel.provider) and window.staff.engraved is not None and window.jobs.is_idle())
     window.editor.go_to(13, 10)

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from composer.notation.engrave import engrave_svg
 
 #: Format lines put before a preview so it engraves narrow and tight.
-PREVIEW_FORMAT = ("%%pagewidth 12cm\n%%leftmargin 0.3cm\n%%rightmargin 0.3cm\n%%topspace 0\n%%musicspace 0\n"
+PREVIEW_FORMAT = ("%%pagewidth 19cm\n%%leftmargin 0.3cm\n%%rightmargin 0.3cm\n%%topspace 0\n%%musicspace 0\n"
                   "%%staffsep 1.3cm\n%%composerspace 0\n")
 _ROOT_COLOR = re.compile(r'(<svg\b[^>]*?\bcolor=")black(")', re.S)
 _BAR_LINE = re.compile(r"::|:*\|+[:\]]*|\[\|")
@@ -113,14 +113,13 @@ class CandidateCard(QFrame):
         self.preview = QLabel()
         self.preview.setObjectName("preview")
         self.preview.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        self.preview.setMinimumHeight(40)
         self.preview.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.text_view = QPlainTextEdit()
         self.text_view.setObjectName("text")
         self.text_view.setReadOnly(True)
         self.text_view.setFont(_fixed_font())
         self.text_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
-        self.text_view.setMaximumHeight(self.text_view.fontMetrics().lineSpacing() * 4 + 12)
+        self.text_view.setFixedHeight(self.text_view.fontMetrics().lineSpacing() * 4 + 12)
 
         header = QHBoxLayout()
         header.setContentsMargins(0, 0, 0, 0)
@@ -170,10 +169,12 @@ class CandidateCard(QFrame):
         if preview is None or preview.image is None:
             self.preview.setPixmap(QPixmap())
             self.preview.setText(preview.message if preview else "")
+            self.preview.setFixedHeight(self.preview.fontMetrics().lineSpacing() * 2)
             return
         pixmap = QPixmap.fromImage(preview.image)
         pixmap.setDevicePixelRatio(self.devicePixelRatioF())
         self.preview.setPixmap(pixmap)
+        self.preview.setFixedHeight(round(preview.image.height() / self.devicePixelRatioF()))
 
     def set_playing(self, playing: bool) -> None:
         self.play_button.setChecked(playing)
