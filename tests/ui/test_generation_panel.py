@@ -139,11 +139,14 @@ def test_switching_models_user_folder_open_and_a_broken_file(qtbot, opened, make
                           check_params_cb=lambda path, provider: path == str(reels) and bool(provider)):
         panel.model_combo.setCurrentIndex(index)
         panel.model_combo.activated.emit(index)
-    assert panel.model_path == reels and panel.provider_label.text() == "CPU"
+    from composer.ui.generation_panel import provider_name
+
+    assert panel.model_path == reels and panel.provider.endswith("ExecutionProvider")
+    assert panel.provider_label.text() == provider_name(panel.provider)
     configure(panel, "new", bars=2, variations=1)
     batch = run_batch(qtbot, panel)
     assert batch.model_path == reels and "reels.onnx" in panel.batch_combo.itemText(0)
-    assert batch.provider == "CPUExecutionProvider"
+    assert batch.provider == panel.provider
 
     broken = tmp_path / "broken.onnx"
     broken.write_text("not a model")
