@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from collections import deque
 from fractions import Fraction
+from itertools import repeat
+from operator import attrgetter
 
 import numpy as np
 
@@ -302,7 +304,7 @@ class AbcState:
         if mask is None:
             mask = np.fromiter((self.advance(ch) is not None for ch in VOCAB), dtype=bool, count=len(VOCAB))
             mask.setflags(write=False)
-            if len(_MASK_CACHE) > 200_000:
+            if len(_MASK_CACHE) > 50_000:
                 _MASK_CACHE.clear()
             _MASK_CACHE[k] = mask
         return mask
@@ -311,8 +313,7 @@ class AbcState:
 
     def _copy(self) -> AbcState:
         new = object.__new__(AbcState)
-        for s in self.__slots__:
-            object.__setattr__(new, s, getattr(self, s))
+        deque(map(setattr, repeat(new), self.__slots__, _ALL_SLOTS(self)), maxlen=0)
         return new
 
     def _set_meter(self, meter: str | None) -> None:
@@ -981,6 +982,7 @@ class AbcState:
 
 
 _MASK_CACHE: dict[tuple, np.ndarray] = {}
+_ALL_SLOTS = attrgetter(*AbcState.__slots__)
 _VOCAB_INDEX = {ch: i for i, ch in enumerate(VOCAB)}
 #: Characters tried first when closing a tune: end what is open, fill bars with rests, then anything musical.
 _CLOSING_QUOTE = ('"', *"ABCDEFG")

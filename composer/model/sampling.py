@@ -61,6 +61,10 @@ def filtered(probabilities: np.ndarray, top_k: int = 0, top_p: float = 1.0) -> t
     return order, weights / weights.sum()
 
 
+#: Vetoed draws after which the rest of the filtered set is masked in one go.
+VETOES_BEFORE_MASK = 2
+
+
 class Sampler:
     """One seeded random stream per candidate and the drawing rules of `SamplingOptions`."""
 
@@ -86,7 +90,9 @@ class Sampler:
         ids, weights = filtered(probabilities, opts.top_k, opts.top_p)
         rng = self.rngs[candidate]
         weights = weights.copy()
-        while True:
+        for attempt in range(len(ids)):
+            if attempt == VETOES_BEFORE_MASK and allowed is not None:
+                weights *= allowed()[ids]  # many vetoes: mask the rest of the set at once (same distribution)
             total = weights.sum()
             if total <= 0:
                 break

@@ -99,9 +99,9 @@ def random_walk(seed: int, steps: int) -> str:
     return header + text + closing
 
 
-@pytest.mark.parametrize("block", range(4))
+@pytest.mark.parametrize("block", range(3))
 def test_random_walks_never_dead_end_and_pass_abc2midi_and_the_checker(judge, block):
-    # A fixed deterministic sample: 4 × 15 walks of up to 120 characters over every character the machine allows.
-    for seed in range(block * 15, block * 15 + 15):
+    # A fixed deterministic sample: 3 × 10 walks of up to 120 characters over every character the machine allows.
+    for seed in range(block * 10, block * 10 + 10):
         tune = random_walk(seed, 120)
         assert judge(tune) == [], tune

@@ -29,10 +29,10 @@ def generator(tiny_onnx_model) -> Generator:
 
 
 def test_constrained_new_tunes_pass_abc2midi_and_the_checker(generator, judge):
-    request = new_tune_request(meter="6/8", key="G", rhythm="jig", title="Test", count=4,
-                               sampling=SamplingOptions(seed=11), max_chars=400)
+    request = new_tune_request(meter="6/8", key="G", rhythm="jig", title="Test", count=3,
+                               sampling=SamplingOptions(seed=11), max_chars=300)
     results = generator.generate(request)
-    assert [r.candidate for r in results] == [0, 1, 2, 3]
+    assert [r.candidate for r in results] == [0, 1, 2]
     for r in results:
         tune = request.prime + r.text
         assert r.reason in ("end", "chars") and tune.endswith("|]\n\n") or tune.endswith("||\n\n") \
