@@ -21,9 +21,10 @@ import numpy as np
 
 from composer.errors import ModelError
 from composer.model.vocab import VOCAB
+from composer.paths import default_model_path
 
 #: The shipped default model, found relative to the package.
-DEFAULT_MODEL = Path(__file__).resolve().parent.parent.parent / "models" / "default.onnx"
+DEFAULT_MODEL = default_model_path()
 _CUDA_LIBRARIES = ("libcudart.so.12", "libcublas.so.12", "libcudnn.so.9")
 
 
