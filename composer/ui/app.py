@@ -12,10 +12,14 @@ from PySide6.QtWidgets import QApplication
 
 from composer import __version__
 from composer.ui.main_window import MainWindow
-from composer.ui.resources import examples_path
+from composer.ui.resources import examples_path, icon_path
 
 ORGANIZATION = "Composer"
 APPLICATION = "Composer"
+
+
+#: The freedesktop application ID: the .desktop file, the AppStream metainfo and the icon share it.
+DESKTOP_ID = "io.github.abc_composer.Composer"
 
 
 def create_application(argv: list[str] | None = None) -> QApplication:
@@ -28,16 +32,16 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     QCoreApplication.setApplicationVersion(__version__)
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
     app = QApplication(argv if argv is not None else sys.argv[:1])
-    app.setDesktopFileName("composer")
-    icon = QIcon.fromTheme("audio-x-generic")
-    if not icon.isNull():
-        app.setWindowIcon(icon)
+    app.setDesktopFileName(DESKTOP_ID)
+    app.setWindowIcon(QIcon.fromTheme(DESKTOP_ID, QIcon(str(icon_path()))))
     return app
 
 
 def open_window(path: str | Path | None = None) -> MainWindow:
     """A shown main window on `path` (default: the example tunebook), offering any crash recovery."""
     window = MainWindow()
+    from composer.ui.print_export import install_print_export_actions
+    window.print_export = install_print_export_actions(window, window.file_menu, window.export_menu)
     from composer.ui.finetune_tab import install_finetune_tab
     install_finetune_tab(window)
     from composer.ui.generation_panel import install_generation_panel

@@ -244,7 +244,7 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
+        self.file_menu = file_menu = bar.addMenu("&File")
         file_menu.addAction(self.new_action)
         self.template_menu = file_menu.addMenu("New &Tune from Template")
         for name, path in templates().items():

@@ -20,3 +20,8 @@ def templates() -> dict[str, Path]:
     folder = RESOURCES / "templates"
     found = sorted(folder.glob("*.abc")) if folder.is_dir() else []
     return {p.stem.replace("-", " ").capitalize(): p for p in found}
+
+
+def icon_path() -> Path:
+    """The application icon (SVG)."""
+    return RESOURCES / "icons" / "composer.svg"
