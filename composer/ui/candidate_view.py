@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import QByteArray, Qt, Signal
-from PySide6.QtGui import QColor, QFontDatabase, QImage, QPainter, QPixmap
+from PySide6.QtGui import QColor, QFontDatabase, QImage, QPainter, QPixmap, QTextCursor
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import (
     QDialog,
@@ -120,6 +120,7 @@ class CandidateCard(QFrame):
         self.text_view.setFont(_fixed_font())
         self.text_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.text_view.setFixedHeight(self.text_view.fontMetrics().lineSpacing() * 4 + 12)
+        self._shown_text = ""
 
         header = QHBoxLayout()
         header.setContentsMargins(0, 0, 0, 0)
@@ -152,10 +153,19 @@ class CandidateCard(QFrame):
             action.triggered.connect(lambda _checked=False, p=placement: self.accept_clicked.emit(self.index, p))
 
     def set_text(self, text: str) -> None:
-        if self.text_view.toPlainText() != text:
+        """Show `text`; while a candidate grows, only the new characters are added (no layout of the rest)."""
+        shown = self._shown_text
+        if text == shown:
+            return
+        if shown and text.startswith(shown):
+            cursor = QTextCursor(self.text_view.document())
+            cursor.movePosition(QTextCursor.MoveOperation.End)
+            cursor.insertText(text[len(shown):])
+        else:
             self.text_view.setPlainText(text)
-            bar = self.text_view.verticalScrollBar()
-            bar.setValue(bar.maximum())
+        self._shown_text = text
+        bar = self.text_view.verticalScrollBar()
+        bar.setValue(bar.maximum())
 
     def set_state(self, text: str) -> None:
         self.state_label.setText(text)

@@ -5,7 +5,9 @@ into the tunebook as one undoable edit; earlier batches stay browsable while the
 Generation runs in a GenerationJob (a Python thread streaming the engine's events); previews are engraved and
 drawn in background jobs, each streaming candidate at most every PREVIEW_INTERVAL_MS; auditions build their
 performance in the background and sound through a player of their own (the transport keeps the tunebook's
-tune). The controls persist in the QSettings group `generation` (with its own version number).
+tune). The controls persist in the QSettings group `generation` (with its own version number), written when the
+window closes or the app quits: QSettings writes its file on the UI thread, and a write during generation would
+stall the window.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence, QTextCursor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -328,10 +330,7 @@ class GenerationPanel(QWidget):
     def _connect(self) -> None:
         self.mode_combo.currentIndexChanged.connect(self._update_mode)
         self.model_combo.activated.connect(self._on_model_activated)
-        for spin in (self.temperature_spin, self.top_p_spin, self.bars_spin, self.variations_spin, self.seed_spin):
-            spin.valueChanged.connect(self.save_settings)
-        self.mode_combo.currentIndexChanged.connect(self.save_settings)
-        self.constrain_check.toggled.connect(self.save_settings)
+        self.main_window.installEventFilter(self)
         self.dice_button.clicked.connect(self.roll_seed)
         self.generate_button.clicked.connect(lambda: self.generate())
         self.cancel_button.clicked.connect(self.cancel)
@@ -377,11 +376,15 @@ class GenerationPanel(QWidget):
             self.use_model(model if model and Path(model).is_file() else default_model_path())
         finally:
             self._restoring = False
-        self.save_settings()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        if watched is self.main_window and event.type() == QEvent.Type.Close:
+            self.save_settings()
+        return False
 
     @Slot()
     def save_settings(self) -> None:
-        """Keep the controls in the `generation` settings group (called on every change)."""
+        """Keep the controls and the model in the `generation` settings group."""
         if self._restoring:
             return
         s = self.settings
@@ -479,7 +482,6 @@ class GenerationPanel(QWidget):
         self.provider_label.setText("…")
         self.provider_label.setStyleSheet("")
         self.jobs.submit(MODEL_LANE, describe_model, str(path))
-        self.save_settings()
         self.model_changed.emit(str(path), "")
 
     def _on_model_activated(self, index: int) -> None:
@@ -969,7 +971,8 @@ class GenerationPanel(QWidget):
         self.status_label.setStyleSheet("color: palette(link-visited)" if error else "")
 
     def shutdown(self, timeout: float = 10.0) -> None:
-        """Cancel generation, wait for its thread, and release the audition player (the app is quitting)."""
+        """Keep the settings, cancel generation, wait for its thread, release the audition player (quitting)."""
+        self.save_settings()
         job = self.job
         if job is not None:
             job.cancel()

@@ -183,6 +183,7 @@ def test_settings_persist_in_their_versioned_group(qtbot, make_window, make_pane
     seed = first.roll_seed()
     first.constrain_check.setChecked(False)
     model = first.model_path
+    first.main_window.close()  # kept when the window closes (a write while generating would stall it)
     assert settings.value("generation", "version", 0, int) == 1
 
     second = make_panel(make_window(), model=model)
