@@ -76,6 +76,8 @@ PREVIEW_LANE = "preview"
 AUDITION_LANE = "audition"
 #: A streaming candidate's preview is engraved again at most this often.
 PREVIEW_INTERVAL_MS = 600
+#: The model chosen last is loaded (to show its provider) this long after the panel is built.
+STARTUP_PROBE_DELAY_MS = 1500
 OPEN_MODEL = "__open__"
 MODEL_FILTER = "ONNX models (*.onnx);;All files (*)"
 MODE_LABELS = {Mode.CONTINUE: "Continue from the cursor", Mode.BARS: "Fill the next bars",
@@ -191,6 +193,9 @@ class GenerationPanel(QWidget):
         self._preview_timer = QTimer(self)
         self._preview_timer.setSingleShot(True)
         self._preview_timer.timeout.connect(self._engrave_next)
+        self._probe_timer = QTimer(self)
+        self._probe_timer.setSingleShot(True)
+        self._probe_timer.timeout.connect(self._probe_now)
 
         self._build()
         self._restore_settings()
@@ -373,13 +378,16 @@ class GenerationPanel(QWidget):
                 model = ""
             self.mode_combo.setCurrentIndex(self.mode_combo.findData(mode.value))
             self.refresh_models()
-            self.use_model(model if model and Path(model).is_file() else default_model_path())
+            self.use_model(model if model and Path(model).is_file() else default_model_path(),
+                           delay_ms=STARTUP_PROBE_DELAY_MS)
         finally:
             self._restoring = False
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
         if watched is self.main_window and event.type() == QEvent.Type.Close:
             self.save_settings()
+            self._probe_timer.stop()
+            self.jobs.wait_for_done(5000)  # no background job outlives the window it reports to
         return False
 
     @Slot()
@@ -469,8 +477,9 @@ class GenerationPanel(QWidget):
         self.model_combo.blockSignals(False)
 
     @Slot(str)
-    def use_model(self, path: str | Path) -> None:
-        """Make the model at `path` the active one (listed if new); its provider is probed in the background."""
+    def use_model(self, path: str | Path, *, delay_ms: int = 0) -> None:
+        """Make the model at `path` the active one (listed if new); its provider is probed in the background
+        (after `delay_ms`)."""
         path = Path(path)
         if self.model_combo.findData(str(path)) < 0:
             if path.parent != user_models_dir() and str(path) not in self._opened_models:
@@ -481,8 +490,15 @@ class GenerationPanel(QWidget):
         self.provider = ""
         self.provider_label.setText("…")
         self.provider_label.setStyleSheet("")
-        self.jobs.submit(MODEL_LANE, describe_model, str(path))
+        if delay_ms:
+            self._probe_timer.start(delay_ms)  # the window opens first; onnxruntime loads after
+        else:
+            self._probe_now()
         self.model_changed.emit(str(path), "")
+
+    def _probe_now(self) -> None:
+        self._probe_timer.stop()
+        self.jobs.submit(MODEL_LANE, describe_model, str(self.model_path))
 
     def _on_model_activated(self, index: int) -> None:
         data = self.model_combo.itemData(index)
