@@ -1002,14 +1002,22 @@ class GenerationPanel(QWidget):
 def install_generation_panel(window: MainWindow) -> GenerationPanel:
     """Dock the generation panel beside the editor (as `window.generation_panel`), with a Generate menu; each
     model the fine-tune tab exports becomes the active one."""
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import QApplication, QMenu
 
     panel = GenerationPanel(window)
     window.generation_panel = panel
     panel.dock = window.add_panel(panel, "Generate", Qt.DockWidgetArea.RightDockWidgetArea)
-    menu = window.menu("&Generate")
+    bar = window.menuBar()
+    help_menu = next((a for a in bar.actions() if a.menu() and a.text().replace("&", "") == "Help"), None)
+    menu = QMenu("&Generate", window)
+    if help_menu is not None:
+        bar.insertMenu(help_menu, menu)
+    else:
+        bar.addMenu(menu)
     menu.addAction(panel.generate_action)
     menu.addAction(panel.cancel_action)
+    menu.addSeparator()
+    menu.addAction(panel.dock.toggleViewAction())
     window.addAction(panel.generate_action)
     tab = getattr(window, "finetune_tab", None)
     if tab is not None:
