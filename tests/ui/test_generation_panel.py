@@ -67,7 +67,20 @@ def configure(panel, mode, *, bars=4, variations=4, seed=7):
 
 
 def test_four_variations_stream_in_with_previews_accept_one_and_undo(qtbot, opened, make_panel):
-    panel = make_panel(opened)
+    four_variations_accept_one_undo(qtbot, opened, make_panel(opened))
+
+
+def test_the_shipped_model_writes_four_variations_to_accept_and_undo(qtbot, opened, make_panel):
+    from composer.paths import default_model_path
+
+    if not default_model_path().is_file():
+        pytest.skip("models/default.onnx is not there (it is trained separately)")
+    panel = make_panel(opened, model=default_model_path())
+    assert panel.model_combo.currentText() == "Default"
+    four_variations_accept_one_undo(qtbot, opened, panel)
+
+
+def four_variations_accept_one_undo(qtbot, opened, panel):
     editor = opened.editor
     editor.go_to(13, 10)  # inside the Kesh's first line of music, after two bars
     configure(panel, "bars", bars=4, variations=4)
