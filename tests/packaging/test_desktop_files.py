@@ -101,11 +101,11 @@ def test_the_metainfo_names_the_desktop_file_license_mime_type_and_this_version(
     assert newest is not None and newest.get("version") == composer.__version__
 
 
-def test_the_icon_is_a_square_svg_that_qt_draws():
-    from PySide6.QtGui import QGuiApplication, QImage, QPainter
+def test_the_icon_is_a_square_svg_that_qt_draws(qapp):
+    # pytest-qt's QApplication: a bare QGuiApplication here would abort every later test that builds a widget.
+    from PySide6.QtGui import QImage, QPainter
     from PySide6.QtSvg import QSvgRenderer
 
-    _app = QGuiApplication.instance() or QGuiApplication([])
     renderer = QSvgRenderer(str(ICON))
     assert renderer.isValid()
     size = renderer.defaultSize()
