@@ -66,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
         elif isinstance(event, TrainingFinished):
             finished = event
             print(f"finished at step {event.step}: {event.reason}; best {event.best_nats_per_char:.4f}", flush=True)
+    trainer.dist.close()
     if finished is None or not trainer.dist.is_main:
         return 0
     from composer.training.checkpoint import load_checkpoint, model_from_checkpoint, progress_of

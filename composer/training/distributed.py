@@ -55,6 +55,16 @@ class Distributed:
         pick = slice(self.rank, None, self.world_size)
         return TuneBatch(batch.inputs[pick], batch.targets[pick], batch.mask[pick], batch.body[pick])
 
+    def close(self) -> None:
+        """Wait for every replica, then leave the process group (gloo's threads must not outlive it)."""
+        if self.world_size == 1:
+            return
+        import torch.distributed as dist
+
+        if dist.is_initialized():
+            dist.barrier()
+            dist.destroy_process_group()
+
     def agree(self, reason: str | None) -> str | None:
         """Rank 0's decision to stop, shared by every replica."""
         if self.world_size == 1:

@@ -419,8 +419,11 @@ class Playback(QObject):
         if tune is None:
             return None
         factor = 1.0
-        if self.current is not None and self.current.line == tune.line and self.current.text == tune.text():
-            factor = self.transport.player.tempo_factor or 1.0
+        performance = self.transport.performance
+        if (self.current is not None and self.current.line == tune.line and self.current.text == tune.text()
+                and performance is not None and performance.tempo_bpm > 0):
+            # What the transport shows, not the player thread's copy, which is updated asynchronously.
+            factor = self.transport.tempo_spin.value() / performance.tempo_bpm
         soundfont, problem = self._soundfont_choice()
         if problem:
             self.transport.report_problem(problem)

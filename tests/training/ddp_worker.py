@@ -17,3 +17,4 @@ steps = sum(1 for event in trainer.run() if type(event).__name__ == "TrainStep")
 rank = trainer.dist.rank
 torch.save({"steps": steps, "world": trainer.dist.world_size, "weights": trainer.core_model.state_dict()},
            out / f"replica{rank}.pt")
+trainer.dist.close()
