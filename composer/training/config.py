@@ -11,6 +11,19 @@ from composer.errors import TrainingError
 from composer.model.vocab import VOCAB
 
 
+def _plain(settings) -> dict:
+    """A settings dataclass as JSON-ready values (tuples become lists)."""
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(settings).items()}
+
+
+def _settings(cls, data: dict, what: str):
+    """A settings dataclass from JSON values, refusing names it does not know."""
+    unknown = set(data) - {f.name for f in fields(cls)}
+    if unknown:
+        raise TrainingError(f"unknown {what} settings: {', '.join(sorted(unknown))}")
+    return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+
+
 @dataclass(frozen=True)
 class ModelConfig:
     """Embedding → stacked LSTM layers (each its own size) → dropout → optional dense layers → vocabulary."""
@@ -22,16 +35,11 @@ class ModelConfig:
     vocab_size: int = len(VOCAB)
 
     def to_dict(self) -> dict:
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+        return _plain(self)
 
     @classmethod
     def from_dict(cls, data: dict) -> ModelConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise TrainingError(f"unknown model settings: {', '.join(sorted(unknown))}")
-        values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
-        return cls(**values)
+        return _settings(cls, data, "model")
 
 
 @dataclass(frozen=True)
@@ -57,16 +65,11 @@ class TrainConfig:
     threads: int = 0
 
     def to_dict(self) -> dict:
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+        return _plain(self)
 
     @classmethod
     def from_dict(cls, data: dict) -> TrainConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise TrainingError(f"unknown training settings: {', '.join(sorted(unknown))}")
-        values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
-        return cls(**values)
+        return _settings(cls, data, "training")
 
     def with_budget(self, minutes: float | None = None, max_steps: int | None = None) -> TrainConfig:
         """A copy with the time or step budget replaced where given."""
