@@ -12,7 +12,7 @@ import pytest
 from composer.abc.corpora import MUSIC21_COLLECTIONS, collection_tunes
 from composer.abc.tunebook import Tune
 from composer.errors import AbcError
-from composer.notation.abc2midi_judge import abc2midi_available, compare_with_abc2midi
+from composer.notation.abc2midi_judge import abc2midi_available, compare_with_abc2midi, midi_note_problems
 from composer.notation.midi import midi_file
 
 pytestmark = pytest.mark.skipif(not abc2midi_available(), reason="abc2midi (Debian abcmidi) is not installed")
@@ -59,28 +59,6 @@ def test_music21_collections_stay_at_least_75_percent_note_identical(verdicts):
     assert share >= 0.75, report
 
 
-def unreleased_or_empty_notes(midi) -> list[str]:
-    """Note-offs with no note-on, notes struck again while sounding, notes never released, zero-length notes."""
-    problems = []
-    for track in midi.tracks:
-        now, sounding = 0, {}
-        for message in track:
-            now += message.time
-            if message.type not in ("note_on", "note_off"):
-                continue
-            key = (message.channel, message.note)
-            if message.type == "note_on" and message.velocity > 0:
-                if key in sounding:
-                    problems.append(f"{key} struck again at {now}")
-                sounding[key] = now
-            elif key not in sounding:
-                problems.append(f"{key} released at {now} without a note-on")
-            elif sounding.pop(key) >= now:
-                problems.append(f"{key} lasts no time at {now}")
-        problems += [f"{key} never released" for key in sounding]
-    return problems
-
-
 def test_no_midi_file_has_stuck_or_zero_length_notes_with_graces_and_accompaniment(samples):
     tunes = samples["nottingham"] + samples["music21"]
     failures, exported = [], 0
@@ -90,7 +68,7 @@ def test_no_midi_file_has_stuck_or_zero_length_notes_with_graces_and_accompanime
         except AbcError:
             continue
         exported += 1
-        problems = unreleased_or_empty_notes(midi)
+        problems = midi_note_problems(midi)
         if problems:
             failures.append(f"{tune.label}: {problems[:3]}")
     assert exported >= 0.95 * len(tunes)
