@@ -73,3 +73,21 @@ def test_no_midi_file_has_stuck_or_zero_length_notes_with_graces_and_accompanime
             failures.append(f"{tune.label}: {problems[:3]}")
     assert exported >= 0.95 * len(tunes)
     assert failures == []
+
+
+def test_the_note_check_sees_what_music21_used_to_write():
+    """A zero-length note written off-before-on (music21's grace notes) and a note never released are caught."""
+    import mido
+
+    midi = mido.MidiFile()
+    track = mido.MidiTrack([
+        mido.Message("note_off", note=60, velocity=0, time=0),
+        mido.Message("note_on", note=60, velocity=80, time=0),
+        mido.Message("note_on", note=62, velocity=80, time=10),
+        mido.Message("note_off", note=62, velocity=0, time=0),
+    ])
+    midi.tracks.append(track)
+    problems = midi_note_problems(midi)
+    assert any("without a note-on" in p for p in problems)
+    assert any("never released" in p for p in problems)
+    assert any("zero-length" in p for p in problems)
