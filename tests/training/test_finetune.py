@@ -16,26 +16,8 @@ import pytest
 
 pytest.importorskip("torch")
 
-from composer.abc.tunebook import read_tunebook  # noqa: E402
 
 THREADS = "1"  # two threads on the shared 2-core machine make torch crawl
-
-
-@pytest.fixture(scope="module")
-def thirty_tunes(tmp_path_factory, nottingham_folder) -> Path:
-    """The first 30 tunes of Nottingham's hornpipes, as a tunebook of their own."""
-    book = read_tunebook(nottingham_folder / "hpps.abc")
-    path = tmp_path_factory.mktemp("book") / "thirty.abc"
-    path.write_text("\n".join(tune.text().rstrip("\n") + "\n" for tune in book.tunes[:30]))
-    return path
-
-
-@pytest.fixture
-def data_home(tmp_path, monkeypatch) -> Path:
-    """A fresh per-user data folder (user models, runs) for this test and the processes it starts."""
-    home = tmp_path / "data"
-    monkeypatch.setenv("COMPOSER_DATA", str(home))
-    return home
 
 
 def sha256(path: Path) -> str:

@@ -10,25 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from composer.abc.tunebook import read_tunebook
-
 LONG = 30  # epochs for runs that are cancelled before their end
-
-
-@pytest.fixture(scope="module")
-def thirty_tunes(tmp_path_factory, nottingham_folder) -> Path:
-    """The first 30 tunes of Nottingham's hornpipes, as a tunebook of their own."""
-    book = read_tunebook(nottingham_folder / "hpps.abc")
-    path = tmp_path_factory.mktemp("book") / "thirty.abc"
-    path.write_text("\n".join(tune.text().rstrip("\n") + "\n" for tune in book.tunes[:30]))
-    return path
-
-
-@pytest.fixture
-def data_home(tmp_path, monkeypatch) -> Path:
-    home = tmp_path / "data"
-    monkeypatch.setenv("COMPOSER_DATA", str(home))
-    return home
 
 
 @pytest.fixture
