@@ -146,6 +146,14 @@ class AbcState:
     #: Slots that count rather than constrain: left out of the cache key.
     _COUNTERS = ("bars_closed", "chars")
 
+    def _start_bar(self) -> None:
+        """Nothing counted yet in the bar that begins."""
+        self.used = Fraction(0)
+        self.committed = Fraction(0)
+        self.bar_notes = False
+        self.bar_accidental = False
+        self.bar_unchecked = False
+
     def __init__(self, meter: str | None = None, unit: str | None = None, *, strict: bool = True) -> None:
         self.strict = strict
         self.meter: Fraction | None = None
@@ -178,12 +186,8 @@ class AbcState:
         self.last_value: Fraction | None = None
         self.last_time: Fraction | None = None
         self.last_pitch = ""
-        self.used = Fraction(0)
-        self.committed = Fraction(0)
-        self.bar_notes = False
-        self.bar_accidental = False
+        self._start_bar()
         self.pickup_ok = True
-        self.bar_unchecked = False
         self.repeat_open = IMPLICIT
         self.ending = 0
         self.need_second = False
@@ -792,11 +796,7 @@ class AbcState:
             self.repeat_open = CLOSED if self.strict else IMPLICIT
         if self.bar_notes:
             self.bars_closed += 1
-        self.used = Fraction(0)
-        self.committed = Fraction(0)
-        self.bar_notes = False
-        self.bar_accidental = False
-        self.bar_unchecked = False
+        self._start_bar()
         self.pickup_ok = False
         self.newline_since_bar = False
         self.last_time = None
