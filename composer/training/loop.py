@@ -105,20 +105,44 @@ def evaluate(model: CharLSTM, texts: list[str], batch_size: int = 32) -> tuple[f
     return total_loss / max(total_chars, 1), total_correct / max(total_chars, 1)
 
 
+PLAYABLE_FIFTHS = range(-3, 5)
+"""Key signatures augmentation may move a tune into: three flats to four sharps, the keys session players use."""
+
+
+def _main_key(text: str) -> str | None:
+    for line in text.splitlines():
+        if line.startswith("K:"):
+            return line[2:].strip()
+    return None
+
+
+def _lands_in_playable_key(key: str, semitones: int) -> bool:
+    from composer.abc.keys import parse_key
+    from composer.abc.transpose import transpose_key
+
+    try:
+        moved = parse_key(transpose_key(key, semitones))
+    except Exception:  # a key the transposer cannot move
+        return False
+    return moved is not None and moved.fifths in PLAYABLE_FIFTHS
+
+
 def transposer(semitones: tuple[int, ...]):
-    """A batch transform that moves each tune by a random choice of 0 and `semitones`."""
+    """A key-aware batch transform: half the tunes stay as written, the others move by one of `semitones`
+    chosen among the shifts that land in a playable key (`PLAYABLE_FIFTHS`)."""
     if not semitones:
         return None
     from composer.abc.transpose import transpose_tune
 
-    choices = (0, *semitones)
-
     def transform(text: str, rng: random.Random) -> str:
-        shift = rng.choice(choices)
-        if shift == 0:
+        if rng.random() < 0.5:
+            return text
+        key = _main_key(text)
+        shifts = [s for s in semitones if key is not None and _lands_in_playable_key(key, s)]
+        if not shifts:
             return text
         try:
-            return transpose_tune(text, shift)
+            return transpose_tune(text, rng.choice(shifts))
         except Exception:  # a tune the transposer cannot move stays as it is
             return text
 

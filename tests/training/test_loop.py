@@ -17,8 +17,10 @@ from composer.training.loop import (  # noqa: E402
     Trainer,
     TrainingFinished,
     TrainStep,
+    PLAYABLE_FIFTHS,
     evaluate,
     learning_rate,
+    transposer,
 )
 
 
@@ -113,3 +115,24 @@ def test_learning_rate_schedule():
     assert learning_rate(config, 0, 0.0) < config.learning_rate
     assert learning_rate(config, config.warmup_steps, 0.0) == pytest.approx(config.learning_rate)
     assert learning_rate(config, 100, 1.0) == pytest.approx(config.learning_rate * config.min_lr_fraction)
+
+
+def test_augmentation_moves_half_the_tunes_into_playable_keys(tiny_corpus):
+    import random
+
+    from composer.abc.keys import parse_key
+
+    transform = transposer((-5, -4, -3, -2, -1, 1, 2, 3, 4, 5, 6))
+    rng = random.Random(3)
+    texts = [t.text for t in tiny_corpus.train]
+    moved = 0
+    for text in texts * 4:
+        out = transform(text, rng)
+        key = next(line[2:] for line in out.splitlines() if line.startswith("K:"))
+        original = next(line[2:] for line in text.splitlines() if line.startswith("K:"))
+        if out != text:
+            moved += 1
+            assert parse_key(key).fifths in PLAYABLE_FIFTHS, (original, key)
+            assert out.count("|") == text.count("|")
+    assert 0.35 < moved / (4 * len(texts)) < 0.65
+    assert transposer(()) is None
