@@ -256,9 +256,11 @@ def _expanded_score(tune: Tune) -> stream.Score:
 
 
 def _drop_ties_between_different_pitches(score: stream.Score) -> None:
-    """Undo ties from a note to a different pitch (`G3-A`): ABC plays them as two notes, but music21's
-    stripTies would merge them."""
-    from music21 import harmony, note
+    """Undo ties from a note to a different pitch (`G3-A`) or to a trilled or rolled note (`F-~F2`): abc2midi
+    plays them as two notes, but music21's stripTies would merge them."""
+    from music21 import articulations, harmony, note
+
+    ornaments = (articulations.Accent, articulations.StrongAccent)  # the roll and trill markers
 
     for part in score.parts:
         notes = [n for n in part.flatten().notes
@@ -267,7 +269,8 @@ def _drop_ties_between_different_pitches(score: stream.Score) -> None:
             if here.tie is None or here.tie.type not in ("start", "continue"):
                 continue
             if not isinstance(here, note.Note) or not isinstance(following, note.Note) \
-                    or here.pitch.midi != following.pitch.midi:
+                    or here.pitch.midi != following.pitch.midi \
+                    or any(isinstance(a, ornaments) for a in following.articulations):
                 here.tie = None
                 if following.tie is not None and following.tie.type == "stop":
                     following.tie = None
@@ -330,10 +333,10 @@ def _part_notes(part: stream.Part, channel: int, program: int, unit: Fraction,
 
 
 def _trill_note(qpm: float) -> Fraction:
-    """The length of one trill note, in quarter notes, as abc2midi picks it: a 32nd note at 120 quarter
-    notes a minute, doubled or halved with the tempo (rounded up to a power of two) so that it keeps
-    lasting about 1/16 s."""
-    return Fraction(1, 8) * Fraction(2) ** math.ceil(math.log2(max(qpm, 1.0) / DEFAULT_TEMPO_QPM) - 1e-9)
+    """The length of one trill note, in quarter notes, as abc2midi picks it (measured on its output): a 32nd
+    note from 75 to 150 quarter notes a minute, doubled for every doubling of the tempo above that and halved
+    below, so that it lasts 1/20 to 1/10 s."""
+    return Fraction(1, 8) * Fraction(2) ** math.floor(math.log2(max(qpm, 1.0) / 75.0) + 1e-9)
 
 
 def _trill(duration: Fraction, note: Fraction) -> list[tuple[Fraction, Fraction, int]]:

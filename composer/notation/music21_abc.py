@@ -8,6 +8,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from composer.abc.canonical import default_unit_length
+from composer.abc.keys import KeySignature, bar_length, parse_key
 from composer.abc.tunebook import Tune
 from composer.errors import AbcError
 from composer.notation.abc_writer import standalone_tune_text
@@ -65,18 +66,27 @@ def music21_text(tune: Tune) -> str:
         first, _, rest = text.partition("\n")
         text = f"{first}\nL:{default_unit_length(tune.meter)}\n{rest}"
     text = play_parts_in_order(text, tune.field("P"))
+    bar = bar_length(tune.meter)
+    bar_units = bar / Fraction(tune.unit or default_unit_length(tune.meter)) if bar else None
     lines: list[str] = []
     in_body = False
     music_lines = []
+    key = None
     for line in text.split("\n"):
         if _FIELD_LINE.match(line):
             in_body = in_body or line.startswith("K:")
+            if line.startswith("K:"):
+                key = parse_key(line[2:])
             lines.append(line)
         elif in_body and not line.lstrip().startswith("%"):
             music = mend_broken_rhythm(mark_ornaments(_QUOTED.sub(_chord_or_nothing, line)))
+            music = spell_out_bar_rests(music, bar_units)
             for piece in split_inline_fields(music):
-                if not _FIELD_LINE.match(piece):
+                if piece.startswith("K:"):
+                    key = parse_key(piece[2:])
+                elif not _FIELD_LINE.match(piece):
                     music_lines.append(len(lines))
+                    piece = keep_grace_accidentals_to_themselves(piece, key)
                 lines.append(piece)
         else:
             lines.append(line)
@@ -86,10 +96,66 @@ def music21_text(tune: Tune) -> str:
 
 
 _FIELD_LINE = re.compile(r"^[A-Za-z+]:")
+_NOTE_OR_SPAN = re.compile(r'"[^"]*"|![^!]*!|\[[A-Za-z]:[^\]]*\]|(?P<open>\{)|(?P<close>\})|(?P<bar>\|)'
+                           r"|(?P<accidental>\^\^|\^|__|_|=)?(?P<letter>[A-Ga-g])")
+_ACCIDENTAL_OF = {2: "^^", 1: "^", 0: "=", -1: "_", -2: "__"}
+
+
+def keep_grace_accidentals_to_themselves(line: str, key: KeySignature | None) -> str:
+    """A music line in which a grace note's accidental no longer holds for the main notes after it.
+
+    abc2midi applies a grace note's accidental to that grace note only; music21 carries it to the end of the
+    bar. A later main note of the same letter written without an accidental gets the one abc2midi plays
+    written out: the bar's last main-note accidental for that letter, else the key signature's.
+    """
+    code, percent, comment = line.partition("%")
+    in_grace = False
+    from_grace: set[str] = set()
+    from_main: dict[str, str] = {}
+    insertions: list[tuple[int, str]] = []
+    for match in _NOTE_OR_SPAN.finditer(code):
+        if match.group("open"):
+            in_grace = True
+        elif match.group("close"):
+            in_grace = False
+        elif match.group("bar"):
+            from_grace.clear()
+            from_main.clear()
+        elif match.group("letter"):
+            letter, accidental = match.group("letter").upper(), match.group("accidental")
+            if in_grace:
+                if accidental:
+                    from_grace.add(letter)
+            elif accidental:
+                from_main[letter] = accidental
+            elif letter in from_grace:
+                written = from_main.get(letter) or _ACCIDENTAL_OF[key.alteration(letter) if key else 0]
+                insertions.append((match.start("letter"), written))
+    for at, accidental in reversed(insertions):
+        code = code[:at] + accidental + code[at:]
+    return code + percent + comment
+_BAR_REST = re.compile(r'("[^"]*"|![^!]*!|\[[A-Za-z]:[^\]]*\])|Z(\d*)')
+
+
+def spell_out_bar_rests(line: str, bar_units: Fraction | None) -> str:
+    """`Z` and `Z4` (rests of one and four bars, which music21 reads as nothing) written as one rest `z`
+    of that many bars' length in units of L:, as abc2midi plays them; unchanged in free meter."""
+    if bar_units is None:
+        return line
+
+    def rest(match: re.Match) -> str:
+        if match.group(1):
+            return match.group(1)
+        length = bar_units * int(match.group(2) or 1)
+        return f"z{length.numerator}" + (f"/{length.denominator}" if length.denominator != 1 else "")
+
+    code, percent, comment = line.partition("%")
+    return _BAR_REST.sub(rest, code) + percent + comment
 _INLINE_FIELD = re.compile(r"\[([KLMQ]):([^\]%]*)\]")
 
 
 _SLUR_BEFORE_BROKEN = re.compile(r"(\)+)([<>]+)")
+_TIE_AFTER_BROKEN = re.compile(r"([<>]+)-")
 _BROKEN_PAIR = re.compile(r"(?<![A-Za-z\]])([_^=]*[A-Ga-g][,']*)([\d/]*)(\s*)([<>]+)(\s*[_^=]*[A-Ga-g][,']*)([\d/]*)")
 
 
@@ -106,8 +172,10 @@ def _length(text: str) -> Fraction:
 
 def mend_broken_rhythm(line: str) -> str:
     """Broken rhythm as abc2midi reads it: `(AB)>c` dots the B (music21 would not), and `d>B/`, between
-    notes of different lengths, is played as written (abc2midi reports it and ignores the sign)."""
+    notes of different lengths, is played as written (abc2midi reports it and ignores the sign); `B>-A`, a
+    tie written after the sign, is played as `B>A`, as abc2midi does (music21 would drop the sign)."""
     line = _SLUR_BEFORE_BROKEN.sub(lambda m: m.group(2) + m.group(1), line)
+    line = _TIE_AFTER_BROKEN.sub(r"\1", line)
 
     def pair(match: re.Match) -> str:
         first, first_length, space, _, second, second_length = match.groups()
@@ -183,12 +251,16 @@ def split_inline_fields(line: str) -> list[str]:
 #: music21 turns `k` into a StrongAccent and `K` into an Accent on the next note; neither letter is ABC
 #: music (K: only starts a field), so they carry the trill (`T`, `!trill!`) and the roll (`~`) through.
 TRILL_MARKER, ROLL_MARKER = "k", "K"
+_ORNAMENT_MARKERS = {"T": TRILL_MARKER, "~": ROLL_MARKER, "x": "z", "H": "!fermata!"}
 
 
 def mark_ornaments(line: str) -> str:
-    """One music line with `T` and `!trill!` replaced by TRILL_MARKER and `~` by ROLL_MARKER.
+    """One music line with `T` and `!trill!` replaced by TRILL_MARKER and `~` by ROLL_MARKER, and the
+    invisible rest `x` (which music21 drops) written as the rest `z`.
 
-    Quoted text, `!...!` decorations other than trill, inline fields and comments are left alone.
+    The fermata `H`, which makes music21 drop its note, is written `!fermata!`. An ornament right before a
+    slur, `T(GF)`, is dropped, as abc2midi plays it. Quoted text, `!...!`
+    decorations other than trill, inline fields and comments are left alone.
     """
     out: list[str] = []
     index = 0
@@ -203,7 +275,7 @@ def mark_ornaments(line: str) -> str:
         elif ch == "!":
             end = line.find("!", index + 1)
             if line[index:end + 1] == "!trill!":
-                out.append(TRILL_MARKER)
+                out.append("" if line[end + 1:end + 2] == "(" else TRILL_MARKER)
                 index = end + 1
                 continue
         elif ch == "[" and re.match(r"\[[A-Za-z]:", line[index:index + 3]):
@@ -212,7 +284,10 @@ def mark_ornaments(line: str) -> str:
             out.append(line[index:end + 1])
             index = end + 1
             continue
-        out.append(TRILL_MARKER if ch == "T" else ROLL_MARKER if ch == "~" else ch)
+        if ch in "T~" and line[index + 1:index + 2] == "(":
+            out.append("")
+        else:
+            out.append(_ORNAMENT_MARKERS.get(ch, ch))
         index += 1
     return "".join(out)
 

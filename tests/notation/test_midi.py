@@ -45,6 +45,14 @@ FEATURES = {
     "pickup bar": ("M:3/4\nL:1/8\nK:G", "D2|G2 B2 d2|B2 A2 G2|g4:|"),
     "Nottingham chord spellings": ("M:4/4\nL:1/8\nK:G", '"Cd"c2e2 "Ca"g4|" Em"e2"(D7)"d2 "D m"d4|"G"G8|'),
     "annotations and fingerings": ("M:2/4\nL:1/16\nK:A", 'E2AB ">"c4|"4"BABc "^fine"BAF2|A8|'),
+    "trills at a fast tempo": ("M:2/4\nL:1/8\nQ:1/4=128\nK:G", "Bg TA2|TB4|"),
+    "trills at a slow tempo": ("M:2/4\nL:1/8\nQ:1/4=60\nK:G", "Bg TA2|TB4|"),
+    "fermatas and invisible rests": ("M:3/4\nL:1/8\nK:G", "G2 HB4|BG G2 Hx2|Hz2 !fermata!G4|"),
+    "multi-bar rest": ("M:3/4\nL:1/8\nK:G", "G6|Z2|B6|Z|d6|"),
+    "ornament before a slur is not played": ("M:4/4\nL:1/8\nK:C", "T(GF) EGcG ~(AB) cd|c8|"),
+    "tie into a rolled note": ("M:4/4\nL:1/8\nK:F", "cF-~F2cFdF|cFFG AGG2|"),
+    "tie written after a broken rhythm": ("M:4/4\nL:1/8\nK:Am", "c-AB>-A A2z2|c2 d>-e d4|"),
+    "grace accidentals hold for the grace note only": ("M:3/4\nL:1/8\nK:C", "c2 e2 d2|{^cde}d2 g2 c2|{_B}B4 ^c2|"),
 }
 
 

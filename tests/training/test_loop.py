@@ -12,12 +12,12 @@ torch = pytest.importorskip("torch")
 from composer.training.checkpoint import load_checkpoint, model_from_checkpoint  # noqa: E402
 from composer.training.config import load_preset, preset_names  # noqa: E402
 from composer.training.loop import (  # noqa: E402
+    PLAYABLE_FIFTHS,
     CheckpointSaved,
     Evaluation,
     Trainer,
     TrainingFinished,
     TrainStep,
-    PLAYABLE_FIFTHS,
     evaluate,
     learning_rate,
     transposer,
