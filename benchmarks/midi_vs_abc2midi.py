@@ -2,7 +2,7 @@
 
 Also writes every tune's MIDI file with grace notes and accompaniment on and counts stuck or zero-length notes.
 
-Usage: nice -n 15 .venv/bin/python benchmarks/midi_vs_abc2midi.py [--every N] [--collection NAME ...]
+Usage: nice -n 15 .venv/bin/python benchmarks/midi_vs_abc2midi.py [--every N [--offset K]] [--collection NAME ...]
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from composer.notation.midi import midi_file
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--every", type=int, default=1, help="compare every Nth tune only")
+    parser.add_argument("--offset", type=int, default=0, help="with --every, start at this tune")
     parser.add_argument("--collection", action="append", help="nottingham or a music21 ABC folder")
     parser.add_argument("--quiet", action="store_true", help="figures only, no list of mismatches")
     args = parser.parse_args()
@@ -39,7 +40,7 @@ def main() -> int:
     mismatches: list[tuple[str, Comparison]] = []
     with tempfile.TemporaryDirectory(prefix="midi-vs-abc2midi-") as temp:
         for name, every_tune in collection_tunes(names):
-            tunes = every_tune[::args.every]
+            tunes = every_tune[args.offset::args.every]
             started = time.perf_counter()
             results = [compare_with_abc2midi(tune, Path(temp)) for tune in tunes]
             seconds = time.perf_counter() - started
