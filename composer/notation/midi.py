@@ -257,7 +257,9 @@ def _expanded_score(tune: Tune) -> stream.Score:
 
 def _drop_ties_between_different_pitches(score: stream.Score) -> None:
     """Undo ties from a note to a different pitch (`G3-A`) or to a trilled or rolled note (`F-~F2`): abc2midi
-    plays them as two notes, but music21's stripTies would merge them."""
+    plays them as two notes, but music21's stripTies would merge them. A rolled note tied on
+    (`~g2-g`) keeps its written length as `editorial.ornamented_length`: abc2midi fits the roll to it and
+    holds its last note through the tie (a trill goes on through the tie)."""
     from music21 import articulations, harmony, note
 
     ornaments = (articulations.Accent, articulations.StrongAccent)  # the roll and trill markers
@@ -268,6 +270,8 @@ def _drop_ties_between_different_pitches(score: stream.Score) -> None:
         for here, following in zip(notes, notes[1:], strict=False):
             if here.tie is None or here.tie.type not in ("start", "continue"):
                 continue
+            if any(isinstance(a, articulations.Accent) for a in here.articulations):
+                here.editorial.ornamented_length = Fraction(here.duration.quarterLength)
             if not isinstance(here, note.Note) or not isinstance(following, note.Note) \
                     or here.pitch.midi != following.pitch.midi \
                     or any(isinstance(a, ornaments) for a in following.articulations):
@@ -318,10 +322,11 @@ def _part_notes(part: stream.Part, channel: int, program: int, unit: Fraction,
             pattern = [(Fraction(0), duration, 0)]
             if isinstance(element, note.Note):
                 kinds = {type(a) for a in element.articulations}
+                ornamented = min(getattr(element.editorial, "ornamented_length", duration), duration)
                 if articulations.StrongAccent in kinds:
-                    pattern = _trill(duration, trill_note)
+                    pattern = _trill(duration, trill_note)  # abc2midi trills through the tie
                 elif articulations.Accent in kinds:
-                    pattern = _roll(duration, unit)
+                    pattern = _held_on(_roll(ornamented, unit), duration)
                 elif articulations.Staccato in kinds:
                     pattern = [(Fraction(0), duration / 2, 0)]
             for pitch in pitches:
@@ -337,6 +342,12 @@ def _trill_note(qpm: float) -> Fraction:
     note from 75 to 150 quarter notes a minute, doubled for every doubling of the tempo above that and halved
     below, so that it lasts 1/20 to 1/10 s."""
     return Fraction(1, 8) * Fraction(2) ** math.floor(math.log2(max(qpm, 1.0) / 75.0) + 1e-9)
+
+
+def _held_on(pattern: list[tuple[Fraction, Fraction, int]], duration: Fraction) -> list[tuple[Fraction, Fraction, int]]:
+    """An ornament's notes with the last one held to `duration` (the length of the tied note)."""
+    at, _, step = pattern[-1]
+    return [*pattern[:-1], (at, duration - at, step)]
 
 
 def _trill(duration: Fraction, note: Fraction) -> list[tuple[Fraction, Fraction, int]]:

@@ -50,6 +50,7 @@ FEATURES = {
     "fermatas and invisible rests": ("M:3/4\nL:1/8\nK:G", "G2 HB4|BG G2 Hx2|Hz2 !fermata!G4|"),
     "multi-bar rest": ("M:3/4\nL:1/8\nK:G", "G6|Z2|B6|Z|d6|"),
     "ornament before a slur is not played": ("M:4/4\nL:1/8\nK:C", "T(GF) EGcG ~(AB) cd|c8|"),
+    "rolled and trilled notes tied on": ("M:4/4\nL:1/8\nK:A", "~g2-ge ~f2-f>d|TB2-B2 ~A3-A|"),
     "tie into a rolled note": ("M:4/4\nL:1/8\nK:F", "cF-~F2cFdF|cFFG AGG2|"),
     "tie written after a broken rhythm": ("M:4/4\nL:1/8\nK:Am", "c-AB>-A A2z2|c2 d>-e d4|"),
     "grace accidentals hold for the grace note only": ("M:3/4\nL:1/8\nK:C", "c2 e2 d2|{^cde}d2 g2 c2|{_B}B4 ^c2|"),
