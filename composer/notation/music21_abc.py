@@ -258,9 +258,10 @@ def mark_ornaments(line: str) -> str:
     """One music line with `T` and `!trill!` replaced by TRILL_MARKER and `~` by ROLL_MARKER, and the
     invisible rest `x` (which music21 drops) written as the rest `z`.
 
-    The fermata `H`, which makes music21 drop its note, is written `!fermata!`. An ornament right before a
-    slur, `T(GF)`, is dropped, as abc2midi plays it. Quoted text, `!...!`
-    decorations other than trill, inline fields and comments are left alone.
+    The fermata `H`, which makes music21 drop its note, is written `!fermata!`. `T` or `~` right before a
+    slur, a `!...!` decoration or a quoted text (`T(GF)`, `T!2!e`, `~"D"d`) is dropped, as abc2midi plays
+    it, while `!trill!(cB)` trills the c. Quoted text, `!...!` decorations other than trill, inline fields
+    and comments are left alone.
     """
     out: list[str] = []
     index = 0
@@ -275,8 +276,12 @@ def mark_ornaments(line: str) -> str:
         elif ch == "!":
             end = line.find("!", index + 1)
             if line[index:end + 1] == "!trill!":
-                out.append("" if line[end + 1:end + 2] == "(" else TRILL_MARKER)
-                index = end + 1
+                if line[end + 1:end + 2] == "(":  # abc2midi trills the slur's first note
+                    out.append("(" + TRILL_MARKER)
+                    index = end + 2
+                else:
+                    out.append(TRILL_MARKER)
+                    index = end + 1
                 continue
         elif ch == "[" and re.match(r"\[[A-Za-z]:", line[index:index + 3]):
             end = line.find("]", index + 1)
@@ -284,7 +289,7 @@ def mark_ornaments(line: str) -> str:
             out.append(line[index:end + 1])
             index = end + 1
             continue
-        if ch in "T~" and line[index + 1:index + 2] == "(":
+        if ch in "T~" and line[index + 1:index + 2] in ("(", "!", '"'):
             out.append("")
         else:
             out.append(_ORNAMENT_MARKERS.get(ch, ch))
