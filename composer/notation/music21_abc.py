@@ -155,7 +155,9 @@ _INLINE_FIELD = re.compile(r"\[([KLMQ]):([^\]%]*)\]")
 
 
 _SLUR_BEFORE_BROKEN = re.compile(r"(\)+)([<>]+)")
-_TIE_AFTER_BROKEN = re.compile(r"([<>]+)-")
+_SLUR_END_AFTER_BROKEN = re.compile(r"([<>]+)(\)+)(\s*[_^=]*[A-Ga-g][,']*[\d/]*)")
+_TIE_BESIDE_BROKEN = re.compile(r"-([<>]+)|([<>]+)-")
+_GRACE_IN_TUPLET = re.compile(r"(\(\d(?::\d*){0,2})(\{[^}]*\})")
 _BROKEN_PAIR = re.compile(r"(?<![A-Za-z\]])([_^=]*[A-Ga-g][,']*)([\d/]*)(\s*)([<>]+)(\s*[_^=]*[A-Ga-g][,']*)([\d/]*)")
 
 
@@ -171,11 +173,18 @@ def _length(text: str) -> Fraction:
 
 
 def mend_broken_rhythm(line: str) -> str:
-    """Broken rhythm as abc2midi reads it: `(AB)>c` dots the B (music21 would not), and `d>B/`, between
-    notes of different lengths, is played as written (abc2midi reports it and ignores the sign); `B>-A`, a
-    tie written after the sign, is played as `B>A`, as abc2midi does (music21 would drop the sign)."""
+    """Broken rhythm and tuplets as abc2midi reads them, in forms music21 reads right.
+
+    `(AB)>c` and `(AB>)c` dot the B (music21 ignores a sign next to a slur's end): the slur is closed after
+    the c instead. `d>B/`, between notes of different lengths, is played as written (abc2midi reports it and
+    ignores the sign). `B>-A` and `c-<A`, a tie beside the sign, are played as `B>A` and `c<A` (music21
+    would drop the sign). A grace note at the start of a tuplet, `(3{c}BAB`, is moved before it (music21
+    would count it as one of the three).
+    """
     line = _SLUR_BEFORE_BROKEN.sub(lambda m: m.group(2) + m.group(1), line)
-    line = _TIE_AFTER_BROKEN.sub(r"\1", line)
+    line = _SLUR_END_AFTER_BROKEN.sub(lambda m: m.group(1) + m.group(3) + m.group(2), line)
+    line = _TIE_BESIDE_BROKEN.sub(lambda m: m.group(1) or m.group(2), line)
+    line = _GRACE_IN_TUPLET.sub(lambda m: m.group(2) + m.group(1), line)
 
     def pair(match: re.Match) -> str:
         first, first_length, space, _, second, second_length = match.groups()
@@ -260,7 +269,8 @@ def mark_ornaments(line: str) -> str:
 
     The fermata `H`, which makes music21 drop its note, is written `!fermata!`. `T` or `~` right before a
     slur, a `!...!` decoration or a quoted text (`T(GF)`, `T!2!e`, `~"D"d`) is dropped, as abc2midi plays
-    it, while `!trill!(cB)` trills the c. Quoted text, `!...!` decorations other than trill, inline fields
+    it, while `!trill!(cB)` trills the c. Stray `k` and `K` letters (Ryan's Mammoth has them; abc2midi
+    ignores them) are removed, as they are the markers. Quoted text, `!...!` decorations other than trill, inline fields
     and comments are left alone.
     """
     out: list[str] = []
@@ -289,7 +299,7 @@ def mark_ornaments(line: str) -> str:
             out.append(line[index:end + 1])
             index = end + 1
             continue
-        if ch in "T~" and line[index + 1:index + 2] in ("(", "!", '"'):
+        if ch in "T~" and line[index + 1:index + 2] in ("(", "!", '"') or ch in (TRILL_MARKER, ROLL_MARKER):
             out.append("")
         else:
             out.append(_ORNAMENT_MARKERS.get(ch, ch))
