@@ -158,7 +158,11 @@ _SLUR_BEFORE_BROKEN = re.compile(r"(\)+)([<>]+)")
 _SLUR_END_AFTER_BROKEN = re.compile(r"([<>]+)(\)+)(\s*[_^=]*[A-Ga-g][,']*[\d/]*)")
 _TIE_BESIDE_BROKEN = re.compile(r"-([<>]+)|([<>]+)-")
 _GRACE_IN_TUPLET = re.compile(r"(\(\d(?::\d*){0,2})(\{[^}]*\})")
-_BROKEN_PAIR = re.compile(r"(?<![A-Za-z\]])([_^=]*[A-Ga-g][,']*)([\d/]*)(\s*)([<>]+)(\s*[_^=]*[A-Ga-g][,']*)([\d/]*)")
+_PAIR = r"([_^=]*[A-Ga-g][,']*)([\d/]*)(\s*)([<>]+)((?:\s|[.~uvTHLMOPSkK(]|![^!\n]*!)*[_^=]*[A-Ga-g][,']*)([\d/]*)"
+_BROKEN_PAIR = re.compile(r"(?<![A-Za-z\]])" + _PAIR)
+# A note inside a run of notes (`AB>c`): what comes before it is a note, a length or a decoration letter.
+_BROKEN_PAIR_IN_RUN = re.compile(r"(?<=[A-Ga-g,'\d/uvkK.~])" + _PAIR)
+_DOT_BEFORE_BROKEN = re.compile(r"\.([<>]+)")
 
 
 def _length(text: str) -> Fraction:
@@ -179,20 +183,40 @@ def mend_broken_rhythm(line: str) -> str:
     the c instead. `d>B/`, between notes of different lengths, is played as written (abc2midi reports it and
     ignores the sign). `B>-A` and `c-<A`, a tie beside the sign, are played as `B>A` and `c<A` (music21
     would drop the sign). A grace note at the start of a tuplet, `(3{c}BAB`, is moved before it (music21
-    would count it as one of the three).
+    would count it as one of the three). A dot written between a note and the sign (`a.>f`) is ignored, as
+    abc2midi ignores it. A pair of equal notes is written out with its lengths (`B>.G` →
+    `B3/2.G/2`), so that decorations between them (which make music21 drop the sign) do no harm; when only
+    one of the two is staccato, abc2midi ignores the sign, and so does this.
     """
     line = _SLUR_BEFORE_BROKEN.sub(lambda m: m.group(2) + m.group(1), line)
+    line = _DOT_BEFORE_BROKEN.sub(r"\1", line)
     line = _SLUR_END_AFTER_BROKEN.sub(lambda m: m.group(1) + m.group(3) + m.group(2), line)
     line = _TIE_BESIDE_BROKEN.sub(lambda m: m.group(1) or m.group(2), line)
     line = _GRACE_IN_TUPLET.sub(lambda m: m.group(2) + m.group(1), line)
 
     def pair(match: re.Match) -> str:
-        first, first_length, space, _, second, second_length = match.groups()
-        if _length(first_length) != _length(second_length):
+        first, first_length, space, sign, second, second_length = match.groups()
+        first_staccato = match.string[max(match.start() - 2, 0):match.start()].endswith(".") \
+            or match.string[max(match.start() - 2, 0):match.start()].startswith(".")
+        second_staccato = "." in re.sub(r"![^!]*!", "", second)
+        if _length(first_length) != _length(second_length) or first_staccato != second_staccato:
             return first + first_length + space + second + second_length
-        return match.group(0)
+        short = Fraction(1, 2 ** len(sign))
+        long_part, short_part = (2 - short, short) if sign[0] == ">" else (short, 2 - short)
+        base = _length(first_length)
+        return first + _written(base * long_part) + space + second + _written(base * short_part)
 
-    return _BROKEN_PAIR.sub(pair, line)
+    line = _BROKEN_PAIR.sub(pair, line)
+    return _BROKEN_PAIR_IN_RUN.sub(pair, line)
+
+
+def _written(length: Fraction) -> str:
+    """An ABC length multiplier: 1 → ``, 3/2 → `3/2`, 1/4 → `/4`."""
+    if length == 1:
+        return ""
+    if length.denominator == 1:
+        return str(length.numerator)
+    return (str(length.numerator) if length.numerator != 1 else "") + f"/{length.denominator}"
 
 
 def part_order(spec: str) -> list[str]:

@@ -41,22 +41,11 @@ def identical_share(verdicts) -> tuple[float, str]:
     return identical / len(verdicts), f"{identical}/{len(verdicts)} identical; mismatches:\n{report}"
 
 
-@pytest.mark.parametrize("collection", [
-    "nottingham",
-    pytest.param("music21", marks=pytest.mark.xfail(
-        strict=True, reason="music21's folk collections: 79-88% measured (benchmarks/midi_vs_abc2midi.py); "
-                            "remaining causes listed in the benchmark output")),
-])
+@pytest.mark.parametrize("collection", ["nottingham", "music21"])
 def test_at_least_95_percent_of_tunes_are_note_identical_to_abc2midi(verdicts, collection):
     share, report = identical_share(verdicts[collection])
     assert len(verdicts[collection]) >= 50
     assert share >= 0.95, report
-
-
-def test_music21_collections_stay_at_least_75_percent_note_identical(verdicts):
-    """A floor under the figure measured today, until the 95% above holds."""
-    share, report = identical_share(verdicts["music21"])
-    assert share >= 0.75, report
 
 
 def test_no_midi_file_has_stuck_or_zero_length_notes_with_graces_and_accompaniment(samples):
