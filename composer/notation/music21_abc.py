@@ -158,7 +158,8 @@ _SLUR_BEFORE_BROKEN = re.compile(r"(\)+)([<>]+)")
 _SLUR_END_AFTER_BROKEN = re.compile(r"([<>]+)(\)+)(\s*[_^=]*[A-Ga-g][,']*[\d/]*)")
 _TIE_BESIDE_BROKEN = re.compile(r"-([<>]+)|([<>]+)-")
 _GRACE_IN_TUPLET = re.compile(r"(\(\d(?::\d*){0,2})(\{[^}]*\})")
-_PAIR = r"([_^=]*[A-Ga-g][,']*)([\d/]*)(\s*)([<>]+)((?:\s|[.~uvTHLMOPSkK(]|![^!\n]*!)*[_^=]*[A-Ga-g][,']*)([\d/]*)"
+_PAIR = (r"([_^=]*[A-Ga-g][,']*)([\d/]*)(\s*)([<>]+)((?:\s|[.~uvTHLMOPSkK(]|![^!\n]*!|\{[^}\n]*\})*"
+         r"[_^=]*[A-Ga-g][,']*)([\d/]*)")
 _BROKEN_PAIR = re.compile(r"(?<![A-Za-z\]])" + _PAIR)
 # A note inside a run of notes (`AB>c`): what comes before it is a note, a length or a decoration letter.
 _BROKEN_PAIR_IN_RUN = re.compile(r"(?<=[A-Ga-g,'\d/uvkK.~])" + _PAIR)
@@ -198,7 +199,7 @@ def mend_broken_rhythm(line: str) -> str:
         first, first_length, space, sign, second, second_length = match.groups()
         first_staccato = match.string[max(match.start() - 2, 0):match.start()].endswith(".") \
             or match.string[max(match.start() - 2, 0):match.start()].startswith(".")
-        second_staccato = "." in re.sub(r"![^!]*!", "", second)
+        second_staccato = "." in re.sub(r"![^!]*!|\{[^}]*\}", "", second)
         if _length(first_length) != _length(second_length) or first_staccato != second_staccato:
             return first + first_length + space + second + second_length
         short = Fraction(1, 2 ** len(sign))
