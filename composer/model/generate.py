@@ -11,7 +11,8 @@ The prime goes through the model in one call; then every step feeds one characte
 batch, carrying the LSTM state (no window is ever fed again). Beside each candidate an `AbcState` follows the text:
 with `constrain=True` (the default) it vetoes characters that would break the music (see composer.model.constraint);
 otherwise it only counts bars and sees the tune's end. A candidate finishes at the tune's empty line (`end`), after
-`max_bars` new bars (`bars`), after `max_chars` characters (`chars`), or when `cancel` is set between two steps
+`max_bars` new bars (`bars`), after `max_chars` characters (`chars`; a constrained one is then closed validly at
+its next bar line, at most CLOSING_ALLOWANCE characters later), or when `cancel` is set between two steps
 (`cancelled`). `Finished.text` is what was generated after the prime.
 """
 
@@ -30,6 +31,11 @@ from composer.model.constraint import AbcState
 from composer.model.onnx_model import OnnxModel
 from composer.model.sampling import Sampler, SamplingOptions
 from composer.model.vocab import INDEX, VOCAB, encode
+
+#: Characters a constrained tune may run past `max_chars` to reach a bar line where it can be closed.
+CLOSING_ALLOWANCE = 200
+#: Search budget for closing at a bar line, where a closing is short (the last chance gets the full budget).
+BAR_LINE_BUDGET = 2_000
 
 
 @dataclass(frozen=True)
@@ -193,11 +199,17 @@ class Generator:
                 elif request.max_bars is not None and nxt.bars_done - start_bars >= request.max_bars:
                     reason = "bars"
                 elif len(texts[c]) >= request.max_chars:
-                    reason = "chars"
-                    closing = nxt.completion() if constrained else None
-                    if closing:  # end the tune properly rather than cut it
-                        texts[c].append(closing)
-                        yield Sampled(c, closing)
+                    # A constrained tune is closed properly rather than cut: at the next bar line, where the
+                    # closing is short to find, or at the latest CLOSING_ALLOWANCE characters later.
+                    last_chance = len(texts[c]) >= request.max_chars + CLOSING_ALLOWANCE
+                    if not constrained or last_chance:
+                        reason = "chars"
+                    if constrained and (nxt.kind == "bar" or last_chance):
+                        closing = nxt.completion() if last_chance else nxt.completion(budget=BAR_LINE_BUDGET)
+                        if closing:
+                            texts[c].append(closing)
+                            yield Sampled(c, closing)
+                            reason = "chars"
                 if reason:
                     yield Finished(c, "".join(texts[c]), reason)
                 else:

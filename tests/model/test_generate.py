@@ -42,6 +42,21 @@ def test_constrained_new_tunes_pass_abc2midi_and_the_checker(generator, judge):
         assert book.tunes[0].meter == "6/8" and book.tunes[0].key == "G"
 
 
+def test_tunes_that_reach_the_character_limit_are_closed_validly(judge):
+    """The shipped model's seed-80 waltz reaches the limit inside a tuplet, after an accidental, in a 1st ending;
+    closing it there was beyond the search budget, so it is closed at the next bar line instead."""
+    from composer.model.generate import CLOSING_ALLOWANCE
+    from composer.model.onnx_model import DEFAULT_MODEL
+
+    request = new_tune_request(meter="3/4", key="A", rhythm="waltz", title="Seed 80",
+                               sampling=SamplingOptions(temperature=1.0, seed=80), max_chars=1500)
+    result = Generator(OnnxModel(DEFAULT_MODEL)).generate(request)[0]
+    tune = request.prime + result.text
+    assert 1500 <= len(result.text) <= 1500 + CLOSING_ALLOWANCE + 120
+    assert judge(tune) == [], tune
+    assert AbcState.for_prime(tune).ended, tune
+
+
 def test_a_seed_reproduces_the_candidates(generator):
     request = new_tune_request(meter="4/4", key="D", count=2, sampling=SamplingOptions(seed=5), max_chars=120)
     first = [r.text for r in generator.generate(request)]
