@@ -23,7 +23,7 @@ __all__ = [
 
 _QUOTED = re.compile(r'"([^"\n]*)"')
 # A chord symbol as written in folk collections: root, quality, optional bass ("A7/e", "Cd", "D/f+").
-_CHORD = re.compile(r"^([A-G][#b]?)([^/]*)(?:/([A-Ga-g][#b+]?))?$")
+_CHORD = re.compile(r"^([A-G][#b]?)([^/.]*)(?:/([A-Ga-g][#b+]?))?$")
 # Nottingham's diminished "Cd" and augmented "Ca" (with an optional extension "Cd7").
 _SHORT_QUALITY = {"d": "dim", "a": "aug"}
 
@@ -58,9 +58,10 @@ def _chord_or_nothing(quoted: re.Match) -> str:
 
 def music21_text(tune: Tune) -> str:
     """The tune's ABC as handed to music21: standalone (file header folded in), read as ABC 2.1, chord
-    symbols mended and other quoted text removed, inline key/meter/length fields put on lines of their
-    own, implied start repeats written out, and the trill and roll decorations, which music21's reader
-    drops, turned into markers it keeps."""
+    symbols mended and other quoted text removed, the invisible bar line `[|]` written `|` (`:[|]` too:
+    abc2midi repeats nothing there) or dropped before another bar line, inline key/meter/length fields put
+    on lines of their own, implied start repeats written out, and the trill and roll decorations, which
+    music21's reader drops, turned into markers it keeps."""
     text = standalone_tune_text(tune)
     if tune.unit is None:  # music21 needs L: or M: to time notes; abc2midi's default is ABC's
         first, _, rest = text.partition("\n")
@@ -80,7 +81,7 @@ def music21_text(tune: Tune) -> str:
             lines.append(line)
         elif in_body and not line.lstrip().startswith("%"):
             music = mend_broken_rhythm(mark_ornaments(_QUOTED.sub(_chord_or_nothing, line)))
-            music = spell_out_bar_rests(music, bar_units)
+            music = _INVISIBLE_BAR.sub(_visible_bar, spell_out_bar_rests(music, bar_units))
             for piece in split_inline_fields(music):
                 if piece.startswith("K:"):
                     key = parse_key(piece[2:])
@@ -96,6 +97,11 @@ def music21_text(tune: Tune) -> str:
 
 
 _FIELD_LINE = re.compile(r"^[A-Za-z+]:")
+_INVISIBLE_BAR = re.compile(r":*\[\|\](\s*(?=[:|\[]))?")  # with the bar line that may follow it
+
+
+def _visible_bar(match: re.Match) -> str:
+    return "" if match.group(1) is not None else "|"
 _NOTE_OR_SPAN = re.compile(r'"[^"]*"|![^!]*!|\[[A-Za-z]:[^\]]*\]|(?P<open>\{)|(?P<close>\})|(?P<bar>\|)'
                            r"|(?P<accidental>\^\^|\^|__|_|=)?(?P<letter>[A-Ga-g])")
 _ACCIDENTAL_OF = {2: "^^", 1: "^", 0: "=", -1: "_", -2: "__"}

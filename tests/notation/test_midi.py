@@ -59,6 +59,8 @@ FEATURES = {
     "grace note opening a triplet": ("M:4/4\nL:1/8\nK:G", "e>B ((3{c}BAB) e2 dB|(3{d}cBA B6|"),
     "broken rhythm with staccato and bowing": ("M:4/4\nL:1/8\nK:D", ".F>B F>.B (.B>.G) vF>uB|(a.>f) d<ud .F>vB d2|"),
     "broken rhythm around a grace note": ("M:3/4\nL:1/8\nK:G", "d2 gf d>{f}e|d4 B>G|"),
+    "invisible bar lines and D.C. text": ("M:6/8\nL:1/8\nK:G", 'B2d cAA|BGG G2g :|\n|: geg fdf|BGG G2g "D.C."[|] :|\n'
+                                         'gfe d3|"^Segno"G6:"^Segno"[|]|]'),
     "stray k letters are not ornaments": ("M:4/4\nL:1/8\nK:D", "ukD3 uB (vA<F) (F>.B)|kb2 .f.e d4|"),
     "tie written after a broken rhythm": ("M:4/4\nL:1/8\nK:Am", "c-AB>-A A2z2|c2 d>-e d4|"),
     "grace accidentals hold for the grace note only": ("M:3/4\nL:1/8\nK:C", "c2 e2 d2|{^cde}d2 g2 c2|{_B}B4 ^c2|"),
