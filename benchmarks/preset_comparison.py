@@ -1,7 +1,7 @@
 """Train every preset on the same corpus for the same short time budget and print their validation losses.
 
 Run: .venv/bin/python benchmarks/preset_comparison.py [--minutes 3] [--threads 2] [--presets a b ...]
-       [--unseen resources/examples.abc] [--keep DIR]
+       [--unseen TUNEBOOK ...] [--keep DIR]
 Prints a Markdown table (the one in models/README.md) with nats per body character on the validation tunes and
 on unseen tunes (a tunebook in none of the training collections); `--keep` saves each trained model as ONNX.
 """
@@ -24,11 +24,12 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=3.0)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--presets", nargs="*", default=[n for n in preset_names() if n != "tiny"])
-    parser.add_argument("--unseen", default="resources/examples.abc", help="tunes in none of the collections")
+    parser.add_argument("--unseen", nargs="+", default=["benchmarks/data/unseen.abc", "resources/examples.abc"],
+                        help="tunebooks in none of the training collections")
     parser.add_argument("--keep", type=Path, help="folder to save each trained model in, as NAME.onnx")
     args = parser.parse_args()
     corpus = build_corpus(DEFAULT_CORPUS, 0.05)
-    unseen = [text for _, _, text in read_tunes([args.unseen])]
+    unseen = [text for _, _, text in read_tunes(args.unseen)]
     rows = []
     for name in args.presets:
         preset = load_preset(name)

@@ -202,14 +202,16 @@ class Generator:
                     # A constrained tune is closed properly rather than cut: at the next bar line, where the
                     # closing is short to find, or at the latest CLOSING_ALLOWANCE characters later.
                     last_chance = len(texts[c]) >= request.max_chars + CLOSING_ALLOWANCE
-                    if not constrained or last_chance:
+                    closing = None
+                    if constrained and last_chance:
+                        closing = nxt.completion()
+                    elif constrained and nxt.kind == "bar":
+                        closing = nxt.completion(budget=BAR_LINE_BUDGET)
+                    if closing:
+                        texts[c].append(closing)
+                        yield Sampled(c, closing)
+                    if closing or last_chance or not constrained:
                         reason = "chars"
-                    if constrained and (nxt.kind == "bar" or last_chance):
-                        closing = nxt.completion() if last_chance else nxt.completion(budget=BAR_LINE_BUDGET)
-                        if closing:
-                            texts[c].append(closing)
-                            yield Sampled(c, closing)
-                            reason = "chars"
                 if reason:
                     yield Finished(c, "".join(texts[c]), reason)
                 else:

@@ -248,14 +248,14 @@ def _expanded_score(tune: Tune) -> stream.Score:
     except (repeat.ExpanderException, exceptions21.StreamException, IndexError, ValueError):
         expanded = score
     try:
-        _drop_ties_between_different_pitches(expanded)
+        _untie_what_abc2midi_plays_apart(expanded)
         return expanded.stripTies()
     except Exception as exc:  # music21's tie walker fails on some malformed scores
         raise AbcError(f"music21 cannot merge the ties of {tune.label!r}: {exc}", path=tune.path,
                        tune=tune.reference, line=tune.line) from exc
 
 
-def _drop_ties_between_different_pitches(score: stream.Score) -> None:
+def _untie_what_abc2midi_plays_apart(score: stream.Score) -> None:
     """Undo ties from a note to a different pitch (`G3-A`) or to a trilled or rolled note (`F-~F2`): abc2midi
     plays them as two notes, but music21's stripTies would merge them. A rolled note tied on
     (`~g2-g`) keeps its written length as `editorial.ornamented_length`: abc2midi fits the roll to it and
@@ -322,11 +322,11 @@ def _part_notes(part: stream.Part, channel: int, program: int, unit: Fraction,
             pattern = [(Fraction(0), duration, 0)]
             if isinstance(element, note.Note):
                 kinds = {type(a) for a in element.articulations}
-                ornamented = min(getattr(element.editorial, "ornamented_length", duration), duration)
                 if articulations.StrongAccent in kinds:
                     pattern = _trill(duration, trill_note)  # abc2midi trills through the tie
                 elif articulations.Accent in kinds:
-                    pattern = _held_on(_roll(ornamented, unit), duration)
+                    written = min(getattr(element.editorial, "ornamented_length", duration), duration)
+                    pattern = _held_on(_roll(written, unit), duration)
                 elif articulations.Staccato in kinds:
                     pattern = [(Fraction(0), duration / 2, 0)]
             for pitch in pitches:

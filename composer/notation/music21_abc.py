@@ -97,13 +97,12 @@ def music21_text(tune: Tune) -> str:
 
 
 _FIELD_LINE = re.compile(r"^[A-Za-z+]:")
+# Text no rewrite may touch: quoted text, a `!...!` decoration, an inline field.
+_UNTOUCHED = r'"[^"]*"|![^!]*!|\[[A-Za-z]:[^\]]*\]'
 _INVISIBLE_BAR = re.compile(r":*\[\|\](\s*(?=[:|\[]))?")  # with the bar line that may follow it
-
-
-def _visible_bar(match: re.Match) -> str:
-    return "" if match.group(1) is not None else "|"
-_NOTE_OR_SPAN = re.compile(r'"[^"]*"|![^!]*!|\[[A-Za-z]:[^\]]*\]|(?P<open>\{)|(?P<close>\})|(?P<bar>\|)'
+_NOTE_OR_SPAN = re.compile(_UNTOUCHED + r"|(?P<open>\{)|(?P<close>\})|(?P<bar>\|)"
                            r"|(?P<accidental>\^\^|\^|__|_|=)?(?P<letter>[A-Ga-g])")
+_BAR_REST = re.compile(f"({_UNTOUCHED})|Z(\\d*)")
 _ACCIDENTAL_OF = {2: "^^", 1: "^", 0: "=", -1: "_", -2: "__"}
 
 
@@ -140,7 +139,7 @@ def keep_grace_accidentals_to_themselves(line: str, key: KeySignature | None) ->
     for at, accidental in reversed(insertions):
         code = code[:at] + accidental + code[at:]
     return code + percent + comment
-_BAR_REST = re.compile(r'("[^"]*"|![^!]*!|\[[A-Za-z]:[^\]]*\])|Z(\d*)')
+
 
 
 def spell_out_bar_rests(line: str, bar_units: Fraction | None) -> str:
@@ -152,11 +151,17 @@ def spell_out_bar_rests(line: str, bar_units: Fraction | None) -> str:
     def rest(match: re.Match) -> str:
         if match.group(1):
             return match.group(1)
-        length = bar_units * int(match.group(2) or 1)
-        return f"z{length.numerator}" + (f"/{length.denominator}" if length.denominator != 1 else "")
+        return "z" + _written(bar_units * int(match.group(2) or 1))
 
     code, percent, comment = line.partition("%")
     return _BAR_REST.sub(rest, code) + percent + comment
+
+
+def _visible_bar(match: re.Match) -> str:
+    """`[|]` as a plain bar line, or nothing when another bar line follows it."""
+    return "" if match.group(1) is not None else "|"
+
+
 _INLINE_FIELD = re.compile(r"\[([KLMQ]):([^\]%]*)\]")
 
 
@@ -170,6 +175,7 @@ _BROKEN_PAIR = re.compile(r"(?<![A-Za-z\]])" + _PAIR)
 # A note inside a run of notes (`AB>c`): what comes before it is a note, a length or a decoration letter.
 _BROKEN_PAIR_IN_RUN = re.compile(r"(?<=[A-Ga-g,'\d/uvkK.~])" + _PAIR)
 _DOT_BEFORE_BROKEN = re.compile(r"\.([<>]+)")
+_DECORATION_OR_GRACE = re.compile(r"![^!]*!|\{[^}]*\}")
 
 
 def _length(text: str) -> Fraction:
@@ -203,9 +209,8 @@ def mend_broken_rhythm(line: str) -> str:
 
     def pair(match: re.Match) -> str:
         first, first_length, space, sign, second, second_length = match.groups()
-        first_staccato = match.string[max(match.start() - 2, 0):match.start()].endswith(".") \
-            or match.string[max(match.start() - 2, 0):match.start()].startswith(".")
-        second_staccato = "." in re.sub(r"![^!]*!|\{[^}]*\}", "", second)
+        first_staccato = "." in match.string[max(match.start() - 2, 0):match.start()]  # `.B` or `.vB`
+        second_staccato = "." in _DECORATION_OR_GRACE.sub("", second)
         if _length(first_length) != _length(second_length) or first_staccato != second_staccato:
             return first + first_length + space + second + second_length
         short = Fraction(1, 2 ** len(sign))
@@ -301,8 +306,8 @@ def mark_ornaments(line: str) -> str:
     The fermata `H`, which makes music21 drop its note, is written `!fermata!`. `T` or `~` right before a
     slur, a `!...!` decoration or a quoted text (`T(GF)`, `T!2!e`, `~"D"d`) is dropped, as abc2midi plays
     it, while `!trill!(cB)` trills the c. Stray `k` and `K` letters (Ryan's Mammoth has them; abc2midi
-    ignores them) are removed, as they are the markers. Quoted text, `!...!` decorations other than trill, inline fields
-    and comments are left alone.
+    ignores them) are removed, as they are the markers. Quoted text, `!...!` decorations other than trill,
+    inline fields and comments are left alone.
     """
     out: list[str] = []
     index = 0

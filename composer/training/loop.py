@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -116,7 +117,9 @@ def _main_key(text: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=4096)
 def _lands_in_playable_key(key: str, semitones: int) -> bool:
+    """Whether moving K:`key` by `semitones` gives a key signature in PLAYABLE_FIFTHS (a corpus has few keys)."""
     from composer.abc.keys import parse_key
     from composer.abc.transpose import transpose_key
 
@@ -138,7 +141,7 @@ def transposer(semitones: tuple[int, ...]):
         if rng.random() < 0.5:
             return text
         key = _main_key(text)
-        shifts = [s for s in semitones if key is not None and _lands_in_playable_key(key, s)]
+        shifts = [s for s in semitones if _lands_in_playable_key(key, s)] if key is not None else []
         if not shifts:
             return text
         try:
