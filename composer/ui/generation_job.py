@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, Signal
 
 from composer.model.generate import Event, Generator, Request
 from composer.model.onnx_model import OnnxModel
+from composer.ui.courier import call_in_ui_thread, prepare_courier
 
 #: Longest time events wait in the worker before they are handed to the UI thread.
 FLUSH_SECONDS = 0.05
@@ -61,6 +62,7 @@ class GenerationJob(QObject):
         super().__init__(parent)
         self.model_path = Path(model_path)
         self.request = request
+        prepare_courier()
         self._cancel = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -102,12 +104,12 @@ class GenerationJob(QObject):
                 pending.append(event)
                 now = time.monotonic()
                 if now - flushed >= FLUSH_SECONDS:
-                    self.events.emit(tuple(pending))
+                    call_in_ui_thread(self, self.events.emit, tuple(pending))
                     pending = []
                     flushed = now
             if pending:
-                self.events.emit(tuple(pending))
+                call_in_ui_thread(self, self.events.emit, tuple(pending))
         except Exception as exc:  # handed to the UI thread as a value
-            self.failed.emit(exc)
+            call_in_ui_thread(self, self.failed.emit, exc)
             return
-        self.ended.emit("cancelled" if self._cancel.is_set() else "done")
+        call_in_ui_thread(self, self.ended.emit, "cancelled" if self._cancel.is_set() else "done")

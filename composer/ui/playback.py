@@ -30,6 +30,7 @@ from composer.audio.player import PlayerState
 from composer.audio.soundfonts import read_soundfont
 from composer.errors import AudioError
 from composer.ui.audio_settings import AudioOutput, AudioSettingsDialog
+from composer.ui.courier import call_in_ui_thread, prepare_courier
 from composer.ui.transport import TransportBar
 
 if TYPE_CHECKING:
@@ -98,6 +99,7 @@ class PlaybackJobs(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        prepare_courier()
         self._requests: queue.Queue = queue.Queue()
         self.newest_prepare = 0
         self._thread = threading.Thread(target=self._run, name="composer-playback-jobs", daemon=True)
@@ -124,10 +126,7 @@ class PlaybackJobs(QObject):
                     result, error = function(*arguments), None
                 except Exception as exc:  # noqa: BLE001  (handed to the UI thread as a value)
                     result, error = None, exc
-                try:
-                    self.done.emit(kind, number, result, error)
-                except RuntimeError:
-                    return  # the window is gone
+                call_in_ui_thread(self, self.done.emit, kind, number, result, error)
             finally:
                 finished.set()
 

@@ -7,7 +7,9 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, Signal
+
+from composer.ui.courier import call_in_ui_thread, prepare_courier
 
 
 @dataclass(frozen=True)
@@ -18,24 +20,17 @@ class _Request:
     arguments: tuple[Any, ...]
 
 
-class _Relay(QObject):
-    """Lives in the UI thread; worker threads emit on it, so delivery is queued into the UI thread."""
-
-    done = Signal(object, object, object)  # request, result, exception
-
-
 # Python threads (not QThreadPool's): Python joins them at exit, before it tears down its own objects.
 _EXECUTOR = ThreadPoolExecutor(max_workers=2, thread_name_prefix="composer-job")
 
 
-def _run(request: _Request, relay: _Relay) -> None:
+def _run(request: _Request, jobs: BackgroundJobs) -> None:
     """The body of a pool thread: call the function, hand its result (or exception) to the UI thread."""
     try:
-        result = request.function(*request.arguments)
+        result, error = request.function(*request.arguments), None
     except Exception as exc:  # handed to the UI thread as a value, never raised in the worker
-        relay.done.emit(request, None, exc)
-    else:
-        relay.done.emit(request, result, None)
+        result, error = None, exc
+    call_in_ui_thread(jobs, jobs._on_done, request, result, error)
 
 
 class BackgroundJobs(QObject):
@@ -52,8 +47,7 @@ class BackgroundJobs(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._futures: set[Future] = set()
-        self._relay = _Relay(self)
-        self._relay.done.connect(self._on_done)
+        prepare_courier()
         self._newest: dict[str, int] = {}
         self._running: dict[str, _Request] = {}
         self._waiting: dict[str, _Request] = {}
@@ -84,11 +78,10 @@ class BackgroundJobs(QObject):
 
     def _start(self, request: _Request) -> None:
         self._running[request.lane] = request
-        future = _EXECUTOR.submit(_run, request, self._relay)
+        future = _EXECUTOR.submit(_run, request, self)
         self._futures.add(future)
         future.add_done_callback(self._futures.discard)
 
-    @Slot(object, object, object)
     def _on_done(self, request: _Request, result: Any, error: Exception | None) -> None:
         self._running.pop(request.lane, None)
         waiting = self._waiting.pop(request.lane, None)
