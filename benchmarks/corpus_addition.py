@@ -1,0 +1,86 @@
+"""Does adding a collection to the default corpus help on folk-dance tunes? Two runs side by side decide it.
+
+Run: .venv/bin/python benchmarks/corpus_addition.py --add music21:essenFolksong [--preset default] [--minutes 30]
+Trains the preset twice for the same time, as two processes sharing the machine (one thread each): on the default
+corpus, and on the default corpus plus the added sources. Both models are then scored on the same tunes: the
+default corpus's validation tunes (folk-dance tunes neither run trained on) and the unseen tunebooks. Prints nats
+per body character for each, and their difference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+from composer.training.config import load_preset
+from composer.training.corpus import DEFAULT_CORPUS, build_corpus, read_tunes
+from composer.training.loop import Trainer, TrainStep, evaluate
+
+ROOT = Path(__file__).resolve().parents[1]
+UNSEEN = [str(ROOT / "benchmarks/data/unseen.abc"), str(ROOT / "resources/examples.abc")]
+
+
+def train_and_score(preset_name: str, sources: list[str], minutes: float, threads: int) -> dict:
+    """Train `preset_name` on `sources` for `minutes`; score it on the default corpus's validation and unseen."""
+    preset = load_preset(preset_name)
+    folk = build_corpus(DEFAULT_CORPUS, preset.train.validation_fraction)
+    corpus = build_corpus(sources, preset.train.validation_fraction)
+    config = replace(preset.train, minutes=minutes, max_steps=None, eval_every=10**9, patience=10**9,
+                     threads=threads)
+    rates = []
+    with tempfile.TemporaryDirectory() as tmp:
+        trainer = Trainer(preset.model, config, corpus, Path(tmp))
+        for event in trainer.run():
+            if isinstance(event, TrainStep):
+                rates.append(event.chars_per_second)
+    model = trainer.core_model
+    folk_validation, _ = evaluate(model, [t.text for t in folk.validation])
+    unseen, _ = evaluate(model, [text for _, _, text in read_tunes(UNSEEN)])
+    return {"sources": sources, "train_tunes": len(corpus.train), "train_chars": sum(len(t.text) for t in corpus.train),
+            "steps": trainer.progress.step, "chars_seen": trainer.progress.chars_seen,
+            "chars_per_second": sum(rates[-20:]) / max(len(rates[-20:]), 1),
+            "folk_validation": folk_validation, "folk_validation_tunes": len(folk.validation), "unseen": unseen}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--add", nargs="+", required=True, help="sources to add to the default corpus")
+    parser.add_argument("--preset", default="default")
+    parser.add_argument("--minutes", type=float, default=30.0)
+    parser.add_argument("--one", choices=["base", "added"], help=argparse.SUPPRESS)  # a child process's run
+    args = parser.parse_args()
+    if args.one:
+        sources = list(DEFAULT_CORPUS) + (args.add if args.one == "added" else [])
+        print(json.dumps(train_and_score(args.preset, sources, args.minutes, threads=1)))
+        return
+    children = {
+        which: subprocess.Popen([sys.executable, __file__, "--add", *args.add, "--preset", args.preset,
+                                 "--minutes", str(args.minutes), "--one", which], stdout=subprocess.PIPE, text=True)
+        for which in ("base", "added")
+    }
+    results = {}
+    for which, child in children.items():
+        out, _ = child.communicate()
+        if child.returncode:
+            sys.exit(f"the {which} run failed (exit {child.returncode})")
+        results[which] = json.loads(out.strip().splitlines()[-1])
+    print(f"preset {args.preset}, {args.minutes:g} minutes each, side by side, one thread each\n")
+    print("| corpus | training tunes | training chars | steps | chars seen | chars/s | "
+          f"folk validation ({results['base']['folk_validation_tunes']} tunes) | unseen (37 tunes) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for which, label in (("base", "default"), ("added", "default + " + " + ".join(args.add))):
+        r = results[which]
+        print(f"| {label} | {r['train_tunes']:,} | {r['train_chars']:,} | {r['steps']} | {r['chars_seen']:,} | "
+              f"{r['chars_per_second']:,.0f} | {r['folk_validation']:.3f} | {r['unseen']:.3f} |")
+    for key in ("folk_validation", "unseen"):
+        change = results["added"][key] - results["base"][key]
+        print(f"{key}: {change:+.3f} nats/char with the addition ({'better' if change < 0 else 'worse'})")
+
+
+if __name__ == "__main__":
+    main()
