@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from composer.abc.keys import bar_length, is_compound, parse_key
+from composer.abc.keys import bar_length, default_tuplet_time, parse_key
 from composer.abc.tokens import (
     Bar,
     Broken,
@@ -266,7 +266,8 @@ class _TuneChecker:
         self.check_body()
         for name, voice in self.voices.items():
             for bar, found, expected in _walk_bars(voice.events, self.voice_meter.get(name, self.meter)):
-                self.report(WARNING, f"bar length {_fmt(found, expected)} does not fill the bar of "
+                verdict = "overfills" if found > expected else "does not fill"
+                self.report(WARNING, f"bar length {_fmt(found, expected)} {verdict} the bar of "
                             f"{_fmt(expected, expected)}", bar.line, bar.column)
         return self.found
 
@@ -477,11 +478,7 @@ class _TuneChecker:
         return self.meter
 
     def default_tuplet_time(self, p: int) -> int:
-        if p in (2, 4, 8):
-            return 3
-        if p in (3, 6):
-            return 2
-        return 3 if is_compound(self.meter_text) else 2
+        return default_tuplet_time(p, self.meter_text)
 
     def body_field(self, tok: Field) -> None:
         name, value = tok.name, tok.value

@@ -9,7 +9,7 @@ from fractions import Fraction
 from composer.abc.canonical import meter_fraction
 
 __all__ = [
-    "LETTERS", "NATURAL_SEMITONES", "KeySignature", "bar_length", "is_compound", "parse_key", "sharps_of",
+    "LETTERS", "NATURAL_SEMITONES", "KeySignature", "bar_length", "default_tuplet_time", "parse_key", "sharps_of",
 ]
 
 LETTERS = "CDEFGAB"
@@ -130,12 +130,16 @@ def bar_length(meter: str | None) -> Fraction | None:
     return meter_fraction(m)
 
 
-def is_compound(meter: str | None) -> bool:
-    """6/8, 9/8, 12/8 and the like: a numerator divisible by 3 and above 3."""
-    if meter is None:
-        return False
-    match = re.match(r"^\s*(\d+)\s*/", meter)
-    if not match:
-        return False
-    top = int(match.group(1))
-    return top > 3 and top % 3 == 0
+def default_tuplet_time(notes: int, meter: str | None) -> int:
+    """The q of a tuplet `(p` written without it: p notes in the time of q.
+
+    ABC 2.1 gives 3 for 2, 4 and 8, 2 for 3 and 6, and for 5, 7 and 9 three in compound meter, else two. We
+    follow abc2midi (our reference player) there: it takes three whenever the meter's numerator is a multiple
+    of three, so `(5` in 3/4, 3/8 or 3/2 is five in the time of three.
+    """
+    if notes in (2, 4, 8):
+        return 3
+    if notes in (3, 6):
+        return 2
+    match = re.match(r"^\s*(\d+)\s*/", meter or "")
+    return 3 if match and int(match.group(1)) % 3 == 0 else 2

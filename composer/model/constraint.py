@@ -20,6 +20,7 @@ from operator import attrgetter
 import numpy as np
 
 from composer.abc.canonical import meter_fraction
+from composer.abc.keys import default_tuplet_time
 from composer.model.vocab import VOCAB
 
 #: The shortest note the constrained grammar writes, in units of L:. Every bar is a whole number of these.
@@ -46,7 +47,6 @@ FINAL_BARS = frozenset({"|]", "||", ":|"})
 #: Repeat states: no repeat may end here; a `:|` may end an implied one (tune or section start); `|:` is open.
 CLOSED, IMPLICIT, OPEN = 0, 1, 2
 _BROKEN = {">": Fraction(3, 2), ">>": Fraction(7, 4), "<": Fraction(1, 2), "<<": Fraction(1, 4)}
-_TUPLET_Q = {2: 3, 3: 2, 4: 3, 6: 2, 8: 3}
 
 
 def _duration_texts() -> dict[str, Fraction]:
@@ -133,7 +133,7 @@ class AbcState:
     """
 
     __slots__ = (
-        "strict", "meter", "unit", "bar_len", "compound",
+        "strict", "meter", "unit", "bar_len", "meter_text",
         "kind", "text", "pitch", "line_start", "after_space", "last", "newline_since_bar", "ended",
         "must_end", "need_note",
         "in_chord", "chord_value", "chord_count", "chord_inner_dur", "in_grace", "grace_count",
@@ -159,7 +159,7 @@ class AbcState:
         self.meter: Fraction | None = None
         self.unit = Fraction(1, 8)
         self.bar_len: Fraction | None = None
-        self.compound = False
+        self.meter_text: str | None = None
         self.kind = ""
         self.text = ""
         self.pitch = ""
@@ -323,9 +323,7 @@ class AbcState:
     def _set_meter(self, meter: str | None) -> None:
         value = meter_fraction(meter) if meter is not None else None
         self.meter = value
-        m = (meter or "").strip()
-        top = m.split("/")[0].strip()
-        self.compound = top.isdigit() and int(top) % 3 == 0 and int(top) > 3
+        self.meter_text = meter
         self._update_bar_len()
 
     def _set_unit(self, unit: str) -> None:
@@ -480,7 +478,7 @@ class AbcState:
                                or self.in_chord or self.in_grace or self.tie_pitch is not None):
                     return False
                 self.kind, self.text = "tuplet", "(" + c
-                if strict and not self._tuplet_fits(p, _TUPLET_Q[p], p):
+                if strict and not self._tuplet_fits(p, default_tuplet_time(p, self.meter_text), p):
                     return False
                 return True
             if strict and self.slur >= 1:
@@ -648,7 +646,7 @@ class AbcState:
             p = int(parts[0])
         except ValueError:
             return
-        q = int(parts[1]) if len(parts) > 1 and parts[1] else _TUPLET_Q.get(p, 3 if self.compound else 2)
+        q = int(parts[1]) if len(parts) > 1 and parts[1] else default_tuplet_time(p, self.meter_text)
         r = int(parts[2]) if len(parts) > 2 and parts[2] else p
         if p <= 0 or r <= 0:
             return

@@ -8,7 +8,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from composer.abc.canonical import default_unit_length
-from composer.abc.keys import KeySignature, bar_length, parse_key
+from composer.abc.keys import KeySignature, bar_length, default_tuplet_time, parse_key
 from composer.abc.tunebook import Tune
 from composer.errors import AbcError
 from composer.notation.abc_writer import standalone_tune_text
@@ -60,8 +60,8 @@ def music21_text(tune: Tune) -> str:
     """The tune's ABC as handed to music21: standalone (file header folded in), read as ABC 2.1, chord
     symbols mended and other quoted text removed, the invisible bar line `[|]` written `|` (`:[|]` too:
     abc2midi repeats nothing there) or dropped before another bar line, inline key/meter/length fields put
-    on lines of their own, implied start repeats written out, and the trill and roll decorations, which
-    music21's reader drops, turned into markers it keeps."""
+    on lines of their own, implied start repeats written out, `(5` `(7` `(9` given abc2midi's time, and the
+    trill and roll decorations, which music21's reader drops, turned into markers it keeps."""
     text = standalone_tune_text(tune)
     if tune.unit is None:  # music21 needs L: or M: to time notes; abc2midi's default is ABC's
         first, _, rest = text.partition("\n")
@@ -73,11 +73,14 @@ def music21_text(tune: Tune) -> str:
     in_body = False
     music_lines = []
     key = None
+    meter = tune.meter
     for line in text.split("\n"):
         if _FIELD_LINE.match(line):
             in_body = in_body or line.startswith("K:")
             if line.startswith("K:"):
                 key = parse_key(line[2:])
+            elif line.startswith("M:"):
+                meter = line[2:]
             lines.append(line)
         elif in_body and not line.lstrip().startswith("%"):
             music = mend_broken_rhythm(mark_ornaments(_QUOTED.sub(_chord_or_nothing, line)))
@@ -85,9 +88,11 @@ def music21_text(tune: Tune) -> str:
             for piece in split_inline_fields(music):
                 if piece.startswith("K:"):
                     key = parse_key(piece[2:])
+                elif piece.startswith("M:"):
+                    meter = piece[2:]
                 elif not _FIELD_LINE.match(piece):
                     music_lines.append(len(lines))
-                    piece = keep_grace_accidentals_to_themselves(piece, key)
+                    piece = write_tuplet_times(keep_grace_accidentals_to_themselves(piece, key), meter)
                 lines.append(piece)
         else:
             lines.append(line)
@@ -102,6 +107,7 @@ _UNTOUCHED = r'"[^"]*"|![^!]*!|\[[A-Za-z]:[^\]]*\]'
 _INVISIBLE_BAR = re.compile(r":*\[\|\](\s*(?=[:|\[]))?")  # with the bar line that may follow it
 _NOTE_OR_SPAN = re.compile(_UNTOUCHED + r"|(?P<open>\{)|(?P<close>\})|(?P<bar>\|)"
                            r"|(?P<accidental>\^\^|\^|__|_|=)?(?P<letter>[A-Ga-g])")
+_BARE_TUPLET = re.compile(_UNTOUCHED + r"|\((?P<notes>[579])(?![:\d])")
 _BAR_REST = re.compile(f"({_UNTOUCHED})|Z(\\d*)")
 _ACCIDENTAL_OF = {2: "^^", 1: "^", 0: "=", -1: "_", -2: "__"}
 
@@ -140,6 +146,19 @@ def keep_grace_accidentals_to_themselves(line: str, key: KeySignature | None) ->
         code = code[:at] + accidental + code[at:]
     return code + percent + comment
 
+
+
+def write_tuplet_times(line: str, meter: str | None) -> str:
+    """`(5`, `(7` and `(9` written with the time abc2midi gives them (`(5:3` in 3/4, where music21 reads
+    `(5:2`); other tuplets and those with their time written are left alone."""
+
+    def tuplet(match: re.Match) -> str:
+        if match.group("notes") is None:
+            return match.group(0)
+        return f"({match.group('notes')}:{default_tuplet_time(int(match.group('notes')), meter)}"
+
+    code, percent, comment = line.partition("%")
+    return _BARE_TUPLET.sub(tuplet, code) + percent + comment
 
 
 def spell_out_bar_rests(line: str, bar_units: Fraction | None) -> str:

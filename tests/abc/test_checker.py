@@ -48,6 +48,15 @@ def test_bar_lengths_with_pickup_closing_bar_tuplets_broken_rhythm_chords_and_gr
     assert [(ln, col) for _, ln, col, m in short if m.startswith("bar length")] == [(6, 11)]
 
 
+def test_quintuplets_take_abc2midis_time_three_when_the_meter_counts_in_threes():
+    # abc2midi plays (5 in 3/4 as five in the time of three and checks bars that way (ABC 2.1 would say two).
+    waltz = "X:1\nT:t\nM:3/4\nL:1/8\nK:G\n"
+    assert messages(waltz + "(5GABcd d3|(5GABcd d3|\n") == []
+    found = messages(waltz + "G6|G2 (5GABcd d2|G6|\n")  # abc2midi: "Bar 1 has 7/2 time units"
+    assert [(ln, col, m) for _, ln, col, m in found] == [(6, 17, "bar length 7/8 overfills the bar of 3/4")]
+    assert messages(HEADER + "(5GABcd d2 e2 f2|(5GABcd d2 e2 f2|\n") == []
+
+
 def test_repeats_and_endings_let_the_pickup_complete_the_last_bar():
     assert messages(HEADER + "|:D|GABc d2e2|f6 e:|\n") == []
     assert messages(HEADER + "|:GABc d2e2|[1 f8:|[2 f4 e4|]\n") == []

@@ -63,6 +63,8 @@ FEATURES = {
                                          'gfe d3|"^Segno"G6:"^Segno"[|]|]'),
     "stray k letters are not ornaments": ("M:4/4\nL:1/8\nK:D", "ukD3 uB (vA<F) (F>.B)|kb2 .f.e d4|"),
     "tie written after a broken rhythm": ("M:4/4\nL:1/8\nK:Am", "c-AB>-A A2z2|c2 d>-e d4|"),
+    "quintuplets and septuplets in 3/4 and after a change to 3/8": (
+        "M:3/4\nL:1/16\nK:D", "d4 (5edcAG A4|(7DEFGABc d4 (9c/A/G/E/D/E/G/A/c/ z|[M:3/8](5ABcde A2|(5:2ABcde A4|"),
     "grace accidentals hold for the grace note only": ("M:3/4\nL:1/8\nK:C", "c2 e2 d2|{^cde}d2 g2 c2|{_B}B4 ^c2|"),
 }
 
