@@ -40,11 +40,13 @@ def train_and_score(preset_name: str, sources: list[str], minutes: float, thread
                 rates.append(event.chars_per_second)
     model = trainer.core_model
     folk_validation, _ = evaluate(model, [t.text for t in folk.validation])
-    unseen, _ = evaluate(model, [text for _, _, text in read_tunes(UNSEEN)])
+    unseen_texts = [text for _, _, text in read_tunes(UNSEEN)]
+    unseen, _ = evaluate(model, unseen_texts)
     return {"sources": sources, "train_tunes": len(corpus.train), "train_chars": sum(len(t.text) for t in corpus.train),
             "steps": trainer.progress.step, "chars_seen": trainer.progress.chars_seen,
             "chars_per_second": sum(rates[-20:]) / max(len(rates[-20:]), 1),
-            "folk_validation": folk_validation, "folk_validation_tunes": len(folk.validation), "unseen": unseen}
+            "folk_validation": folk_validation, "folk_validation_tunes": len(folk.validation), "unseen": unseen,
+            "unseen_tunes": len(unseen_texts)}
 
 
 def main() -> None:
@@ -71,7 +73,8 @@ def main() -> None:
         results[which] = json.loads(out.strip().splitlines()[-1])
     print(f"preset {args.preset}, {args.minutes:g} minutes each, side by side, one thread each\n")
     print("| corpus | training tunes | training chars | steps | chars seen | chars/s | "
-          f"folk validation ({results['base']['folk_validation_tunes']} tunes) | unseen (37 tunes) |")
+          f"folk validation ({results['base']['folk_validation_tunes']} tunes) | "
+          f"unseen ({results['base']['unseen_tunes']} tunes) |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for which, label in (("base", "default"), ("added", "default + " + " + ".join(args.add))):
         r = results[which]
