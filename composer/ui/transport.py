@@ -67,6 +67,8 @@ class QtPlayer(QObject, Player):
 
 #: Widest the bar's own problem text grows, in average character widths (the tooltip has the whole message).
 STATUS_CHARACTERS = 36
+#: The tempo box's value before any tune is loaded (shown as "– bpm"); tempos run from one above it.
+NO_TEMPO = 19
 
 
 def _clock(seconds: float) -> str:
@@ -122,9 +124,10 @@ class TransportBar(QWidget):
         self.position_label.setMinimumWidth(self.fontMetrics().horizontalAdvance("Bar 000/000  0:00/0:00"))
 
         self.tempo_spin = QDoubleSpinBox(self, objectName="tempo")
-        self.tempo_spin.setRange(20, 400)
+        self.tempo_spin.setRange(NO_TEMPO, 400)
         self.tempo_spin.setDecimals(0)
         self.tempo_spin.setSuffix(" bpm")
+        self.tempo_spin.setSpecialValueText("– bpm")  # shown until a tune is loaded
         self.tempo_spin.setToolTip("Tempo in beats a minute (a dotted quarter in 6/8)")
         self.tempo_spin.valueChanged.connect(self._on_tempo)
 
@@ -261,6 +264,7 @@ class TransportBar(QWidget):
             self.loop_last.setValue(bars)
         if previous is None or abs(previous.tempo_bpm - performance.tempo_bpm) > 1e-6:
             self.tempo_spin.blockSignals(True)
+            self.tempo_spin.setMinimum(NO_TEMPO + 1)
             self.tempo_spin.setValue(round(performance.tempo_bpm))
             self.tempo_spin.blockSignals(False)
             self.player.set_tempo_factor(1.0)

@@ -45,11 +45,13 @@ def load(qtbot, bar, tune):
 def test_controls_wait_for_a_tune_then_show_its_bars_and_tempo(qtbot, make_bar, tune, tmp_path):
     bar = make_bar(driver="file", driver_options={"audio.file.name": str(tmp_path / "a.wav")})
     assert not bar.play_button.isEnabled() and bar.position_label.text() == "–"
+    assert bar.tempo_spin.text() == "– bpm"  # no made-up tempo before a tune is loaded
     assert bar.instrument_combo.count() == len(GM_PROGRAMS) + 1  # plus the separator after folk instruments
     load(qtbot, bar, tune)
     assert bar.play_button.isEnabled()
     assert bar.position_slider.maximum() == len(bar.performance.bars) - 1
     assert bar.tempo_spin.value() == round(bar.performance.tempo_bpm)
+    assert bar.tempo_spin.text() == f"{round(bar.performance.tempo_bpm)} bpm" and bar.tempo_spin.minimum() == 20
     assert bar.position_label.text().startswith(f"Bar 1/{len(bar.performance.bars)}")
 
     # Tempo, loop and instrument controls reach the player.
