@@ -13,38 +13,27 @@ import argparse
 import json
 import subprocess
 import sys
-import tempfile
-from dataclasses import replace
-from pathlib import Path
+
+from budget_training import UNSEEN_TUNEBOOKS, train_for
 
 from composer.training.config import load_preset
 from composer.training.corpus import DEFAULT_CORPUS, build_corpus, read_tunes
-from composer.training.loop import Trainer, TrainStep, evaluate
-
-ROOT = Path(__file__).resolve().parents[1]
-UNSEEN = [str(ROOT / "benchmarks/data/unseen.abc"), str(ROOT / "resources/examples.abc")]
+from composer.training.loop import evaluate
 
 
-def train_and_score(preset_name: str, sources: list[str], minutes: float, threads: int) -> dict:
-    """Train `preset_name` on `sources` for `minutes`; score it on the default corpus's validation and unseen."""
+def train_and_score(preset_name: str, added: list[str], minutes: float, threads: int) -> dict:
+    """Train `preset_name` on the default corpus plus `added` for `minutes`; score it on the default corpus's
+    validation tunes and on the unseen tunebooks."""
     preset = load_preset(preset_name)
     folk = build_corpus(DEFAULT_CORPUS, preset.train.validation_fraction)
-    corpus = build_corpus(sources, preset.train.validation_fraction)
-    config = replace(preset.train, minutes=minutes, max_steps=None, eval_every=10**9, patience=10**9,
-                     threads=threads)
-    rates = []
-    with tempfile.TemporaryDirectory() as tmp:
-        trainer = Trainer(preset.model, config, corpus, Path(tmp))
-        for event in trainer.run():
-            if isinstance(event, TrainStep):
-                rates.append(event.chars_per_second)
-    model = trainer.core_model
-    folk_validation, _ = evaluate(model, [t.text for t in folk.validation])
-    unseen_texts = [text for _, _, text in read_tunes(UNSEEN)]
-    unseen, _ = evaluate(model, unseen_texts)
-    return {"sources": sources, "train_tunes": len(corpus.train), "train_chars": sum(len(t.text) for t in corpus.train),
-            "steps": trainer.progress.step, "chars_seen": trainer.progress.chars_seen,
-            "chars_per_second": sum(rates[-20:]) / max(len(rates[-20:]), 1),
+    corpus = build_corpus([*DEFAULT_CORPUS, *added], preset.train.validation_fraction) if added else folk
+    run = train_for(preset, corpus, minutes, threads)
+    progress = run.trainer.progress
+    folk_validation, _ = evaluate(run.trainer.core_model, [t.text for t in folk.validation])
+    unseen_texts = [text for _, _, text in read_tunes(UNSEEN_TUNEBOOKS)]
+    unseen, _ = evaluate(run.trainer.core_model, unseen_texts)
+    return {"train_tunes": len(corpus.train), "train_chars": sum(len(t.text) for t in corpus.train),
+            "steps": progress.step, "chars_seen": progress.chars_seen, "chars_per_second": run.chars_per_second,
             "folk_validation": folk_validation, "folk_validation_tunes": len(folk.validation), "unseen": unseen,
             "unseen_tunes": len(unseen_texts)}
 
@@ -57,8 +46,8 @@ def main() -> None:
     parser.add_argument("--one", choices=["base", "added"], help=argparse.SUPPRESS)  # a child process's run
     args = parser.parse_args()
     if args.one:
-        sources = list(DEFAULT_CORPUS) + (args.add if args.one == "added" else [])
-        print(json.dumps(train_and_score(args.preset, sources, args.minutes, threads=1)))
+        added = args.add if args.one == "added" else []
+        print(json.dumps(train_and_score(args.preset, added, args.minutes, threads=1)))
         return
     children = {
         which: subprocess.Popen([sys.executable, __file__, "--add", *args.add, "--preset", args.preset,

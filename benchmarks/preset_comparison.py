@@ -9,14 +9,14 @@ on unseen tunes (a tunebook in none of the training collections); `--keep` saves
 from __future__ import annotations
 
 import argparse
-import tempfile
-from dataclasses import replace
 from pathlib import Path
+
+from budget_training import UNSEEN_TUNEBOOKS, train_for
 
 from composer.training.config import load_preset, preset_names
 from composer.training.corpus import DEFAULT_CORPUS, build_corpus, read_tunes
 from composer.training.export import export_onnx, make_card
-from composer.training.loop import Trainer, TrainingFinished, TrainStep, evaluate
+from composer.training.loop import evaluate
 
 
 def main() -> None:
@@ -24,7 +24,7 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=3.0)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--presets", nargs="*", default=[n for n in preset_names() if n != "tiny"])
-    parser.add_argument("--unseen", nargs="+", default=["benchmarks/data/unseen.abc", "resources/examples.abc"],
+    parser.add_argument("--unseen", nargs="+", default=UNSEEN_TUNEBOOKS,
                         help="tunebooks in none of the training collections")
     parser.add_argument("--keep", type=Path, help="folder to save each trained model in, as NAME.onnx")
     args = parser.parse_args()
@@ -32,20 +32,9 @@ def main() -> None:
     unseen = [text for _, _, text in read_tunes(args.unseen)]
     rows = []
     for name in args.presets:
-        preset = load_preset(name)
-        config = replace(preset.train, minutes=args.minutes, max_steps=None, eval_every=10**9, patience=10**9,
-                         threads=args.threads)
-        with tempfile.TemporaryDirectory() as tmp:
-            trainer = Trainer(preset.model, config, corpus, Path(tmp))
-            rates = []
-            finished = None
-            for event in trainer.run():
-                if isinstance(event, TrainStep):
-                    rates.append(event.chars_per_second)
-                elif isinstance(event, TrainingFinished):
-                    finished = event
+        run = train_for(load_preset(name), corpus, args.minutes, args.threads)
+        trainer, rate, finished = run.trainer, run.chars_per_second, run.finished
         progress = trainer.progress
-        rate = sum(rates[-20:]) / max(len(rates[-20:]), 1)
         unseen_nats, _ = evaluate(trainer.core_model, unseen)
         row = (name, trainer.core_model.parameter_count(), rate, progress.step, progress.chars_seen,
                finished.best_nats_per_char, unseen_nats)

@@ -402,7 +402,7 @@ class _TuneChecker:
                 if p < 2 or p > 9:
                     self.report(WARNING, f"tuplet ({p} is not one of (2 to (9", tok.line, tok.column)
                     continue
-                q = tok.q or self.default_tuplet_time(p)
+                q = tok.q or default_tuplet_time(p, self.meter_text)
                 tuplet_factor = Fraction(q, p)
                 tuplet_left = tok.r or p
             elif kind is Kind.BROKEN:
@@ -476,9 +476,6 @@ class _TuneChecker:
             if event[0] == "meter":
                 return event[1]
         return self.meter
-
-    def default_tuplet_time(self, p: int) -> int:
-        return default_tuplet_time(p, self.meter_text)
 
     def body_field(self, tok: Field) -> None:
         name, value = tok.name, tok.value

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 
 from composer.abc.canonical import meter_fraction
 
@@ -130,6 +131,7 @@ def bar_length(meter: str | None) -> Fraction | None:
     return meter_fraction(m)
 
 
+@lru_cache(maxsize=256)  # generation's constraint asks at every tuplet it weighs
 def default_tuplet_time(notes: int, meter: str | None) -> int:
     """The q of a tuplet `(p` written without it: p notes in the time of q.
 

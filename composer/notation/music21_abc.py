@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Callable
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
@@ -108,7 +109,7 @@ _INVISIBLE_BAR = re.compile(r":*\[\|\](\s*(?=[:|\[]))?")  # with the bar line th
 _NOTE_OR_SPAN = re.compile(_UNTOUCHED + r"|(?P<open>\{)|(?P<close>\})|(?P<bar>\|)"
                            r"|(?P<accidental>\^\^|\^|__|_|=)?(?P<letter>[A-Ga-g])")
 _BARE_TUPLET = re.compile(_UNTOUCHED + r"|\((?P<notes>[579])(?![:\d])")
-_BAR_REST = re.compile(f"({_UNTOUCHED})|Z(\\d*)")
+_BAR_REST = re.compile(_UNTOUCHED + r"|Z(?P<bars>\d*)")
 _ACCIDENTAL_OF = {2: "^^", 1: "^", 0: "=", -1: "_", -2: "__"}
 
 
@@ -147,18 +148,18 @@ def keep_grace_accidentals_to_themselves(line: str, key: KeySignature | None) ->
     return code + percent + comment
 
 
+def _rewrite_music(line: str, pattern: re.Pattern, rewrite: Callable[[re.Match], str]) -> str:
+    """`pattern.sub(rewrite)` over the line's music (before any `%` comment). Each pattern matches the
+    untouched spans first; those have no named group and stay as written."""
+    code, percent, comment = line.partition("%")
+    return pattern.sub(lambda match: rewrite(match) if match.lastgroup else match.group(0), code) + percent + comment
+
 
 def write_tuplet_times(line: str, meter: str | None) -> str:
     """`(5`, `(7` and `(9` written with the time abc2midi gives them (`(5:3` in 3/4, where music21 reads
     `(5:2`); other tuplets and those with their time written are left alone."""
-
-    def tuplet(match: re.Match) -> str:
-        if match.group("notes") is None:
-            return match.group(0)
-        return f"({match.group('notes')}:{default_tuplet_time(int(match.group('notes')), meter)}"
-
-    code, percent, comment = line.partition("%")
-    return _BARE_TUPLET.sub(tuplet, code) + percent + comment
+    return _rewrite_music(line, _BARE_TUPLET,
+                          lambda match: f"({match['notes']}:{default_tuplet_time(int(match['notes']), meter)}")
 
 
 def spell_out_bar_rests(line: str, bar_units: Fraction | None) -> str:
@@ -166,14 +167,7 @@ def spell_out_bar_rests(line: str, bar_units: Fraction | None) -> str:
     of that many bars' length in units of L:, as abc2midi plays them; unchanged in free meter."""
     if bar_units is None:
         return line
-
-    def rest(match: re.Match) -> str:
-        if match.group(1):
-            return match.group(1)
-        return "z" + _written(bar_units * int(match.group(2) or 1))
-
-    code, percent, comment = line.partition("%")
-    return _BAR_REST.sub(rest, code) + percent + comment
+    return _rewrite_music(line, _BAR_REST, lambda match: "z" + _written(bar_units * int(match["bars"] or 1)))
 
 
 def _visible_bar(match: re.Match) -> str:

@@ -8,7 +8,6 @@ the UI thread only if `receiver` is still alive there.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -30,18 +29,16 @@ class _Courier(QObject):
 
 
 _courier: _Courier | None = None
-_courier_lock = threading.Lock()
 
 
 def prepare_courier() -> None:
     """Create the courier; call it from the UI thread (any constructor of an object that workers call back)."""
     global _courier
-    with _courier_lock:
-        if _courier is None:
-            application = QCoreApplication.instance()
-            if application is not None and QThread.currentThread() != application.thread():
-                raise RuntimeError("the courier must be created in the UI thread")
-            _courier = _Courier()
+    if _courier is None:
+        application = QCoreApplication.instance()
+        if application is not None and QThread.currentThread() != application.thread():
+            raise RuntimeError("the courier must be created in the UI thread")
+        _courier = _Courier()
 
 
 def call_in_ui_thread(receiver: QObject, function: Callable[..., Any], *arguments: Any) -> None:
@@ -49,4 +46,3 @@ def call_in_ui_thread(receiver: QObject, function: Callable[..., Any], *argument
     if _courier is None:
         raise RuntimeError("prepare_courier() was not called in the UI thread")
     _courier.carried.emit(receiver, function, arguments)
-
