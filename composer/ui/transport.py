@@ -1,7 +1,7 @@
 """The transport bar: play/pause/stop, position, tempo, loop, instrument and volume over the audio Player.
 
 `QtPlayer` is the thin Qt side of composer.audio.player.Player: its hooks (called in the player's worker
-thread) become signals, which Qt queues to the receivers' thread. `TransportBar` only connects to those
+thread) become signals emitted in the UI thread through the courier. `TransportBar` only connects to those
 signals. The main window docks the bar, gives it the current tune with `set_tune()`, connects
 `sourcePositionChanged(line, column)` to its editor/staff highlight, and calls `play_from_source()` for
 "play from the cursor". A caller that builds performances itself hands them over with `set_performance()`.
@@ -34,10 +34,12 @@ from composer.audio.instruments import FOLK_PROGRAMS, GM_PROGRAMS
 from composer.audio.performance import Performance
 from composer.audio.player import Player, PlayerState, Position
 from composer.errors import ComposerError
+from composer.ui.courier import call_in_ui_thread, prepare_courier
 
 
 class QtPlayer(QObject, Player):
-    """The audio Player with Qt signals in place of its hooks."""
+    """The audio Player with Qt signals in place of its hooks (they run in the player's thread, so each signal
+    is emitted in the UI thread through the courier)."""
 
     stateChanged = Signal(str)  # a PlayerState value
     positionChanged = Signal(object)  # Position
@@ -48,21 +50,22 @@ class QtPlayer(QObject, Player):
     def __init__(self, parent: QObject | None = None, **options) -> None:
         QObject.__init__(self, parent)
         Player.__init__(self, **options)
+        prepare_courier()
 
     def state_changed(self, state: PlayerState) -> None:
-        self.stateChanged.emit(state.value)
+        call_in_ui_thread(self, self.stateChanged.emit, state.value)
 
     def position_changed(self, position: Position) -> None:
-        self.positionChanged.emit(position)
+        call_in_ui_thread(self, self.positionChanged.emit, position)
 
     def loaded(self, performance: Performance) -> None:
-        self.performanceLoaded.emit(performance)
+        call_in_ui_thread(self, self.performanceLoaded.emit, performance)
 
     def finished(self) -> None:
-        self.playbackFinished.emit()
+        call_in_ui_thread(self, self.playbackFinished.emit)
 
     def failed(self, error: ComposerError) -> None:
-        self.playbackFailed.emit(error)
+        call_in_ui_thread(self, self.playbackFailed.emit, error)
 
 
 #: Widest the bar's own problem text grows, in average character widths (the tooltip has the whole message).

@@ -20,11 +20,15 @@ _STRESS = textwrap.dedent(
     import shiboken6
     from PySide6.QtCore import QObject
     from PySide6.QtWidgets import QApplication
+    from composer.abc.tunebook import read_string
+    from composer.audio.performance import build_performance
     from composer.ui.playback import PREPARE, PlaybackJobs
+    from composer.ui.transport import QtPlayer
     from composer.ui.workers import BackgroundJobs
 
     app = QApplication([])
     answered = []
+    performance = build_performance(read_string("X:1\\nT:t\\nM:2/4\\nL:1/8\\nK:G\\nGABc|d4|\\n").tunes[0])
 
     def work(pause):
         time.sleep(pause)
@@ -39,12 +43,17 @@ _STRESS = textwrap.dedent(
         jobs.submit("a", work, random.random() * 0.0005)
         jobs.submit("b", work, random.random() * 0.0005)
         playback_jobs.submit(PREPARE, round_number, work, random.random() * 0.0005)
+        player = QtPlayer(owner) if round_number % 5 == 0 else None  # each player is a thread of its own
+        if player is not None:
+            player.positionChanged.connect(lambda position: answered.append("player"))
+            player.load(performance)
         time.sleep(random.random() * 0.0005)
-        if round_number % 2:
-            playback_jobs.stop()
+        playback_jobs.stop()  # its thread ends after the job
         if round_number % 3 == 0:
             app.processEvents()  # some answers arrive before their receiver goes
         shiboken6.delete(owner)
+        if player is not None:
+            player.close()  # the Player side is plain Python: its thread can still be ended
         app.processEvents()
     print("rounds", sys.argv[1], "answered", len(answered))
     """
