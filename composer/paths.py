@@ -53,3 +53,43 @@ def shipped_resources_dir() -> Path:
 def default_model_path() -> Path:
     """The shipped default model."""
     return shipped_models_dir() / "default.onnx"
+
+
+#: A float32 model `NAME.onnx` may have an 8-bit twin `NAME.int8.onnx` beside it (written at export time).
+INT8_SUFFIX = ".int8.onnx"
+#: The weights a model can run with: the int8 twin where there is one (the default), or the float32 file.
+WEIGHTS = ("int8", "float32")
+
+
+def int8_twin(path: str | os.PathLike) -> Path:
+    """The int8 twin's path of the float32 model at `path` (`default.onnx` → `default.int8.onnx`)."""
+    path = Path(path)
+    if path.name.endswith(INT8_SUFFIX):
+        return path
+    return path.with_name(path.name.removesuffix(".onnx") + INT8_SUFFIX)
+
+
+def float32_model(path: str | os.PathLike) -> Path:
+    """The float32 model of an int8 twin (`default.int8.onnx` → `default.onnx`); any other path as it is."""
+    path = Path(path)
+    if not path.name.endswith(INT8_SUFFIX):
+        return path
+    return path.with_name(path.name.removesuffix(INT8_SUFFIX) + ".onnx")
+
+
+def model_to_run(path: str | os.PathLike, weights: str = "int8") -> Path:
+    """The file that runs for the model at `path` (either twin may be given): the int8 twin when `weights` is
+    "int8" and it exists, the float32 file when `weights` is "float32" and it exists, else `path` itself."""
+    if weights not in WEIGHTS:
+        raise ValueError(f"weights must be one of {', '.join(WEIGHTS)}, not {weights!r}")
+    wanted = int8_twin(path) if weights == "int8" else float32_model(path)
+    return wanted if wanted.is_file() else Path(path)
+
+
+def listed_models(folder: str | os.PathLike) -> list[Path]:
+    """The models of `folder`, one path per model: its float32 file, or an int8 twin that has none."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    files = sorted(folder.glob("*.onnx"))
+    return [p for p in files if not (p.name.endswith(INT8_SUFFIX) and float32_model(p).is_file())]

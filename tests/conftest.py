@@ -70,4 +70,4 @@ def tiny_onnx_model(tiny_trained) -> Path:
     out, model = tiny_trained
     card = make_card(model, "tiny", training_data=["nottingham jigs", "nottingham reels a-c"], steps=80,
                      validation_nats_per_char=None)
-    return export_onnx(model, out / "tiny.onnx", card)
+    return export_onnx(model, out / "tiny.onnx", card, with_int8=False)  # float32 only: tests compare it to torch

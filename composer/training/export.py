@@ -2,7 +2,9 @@
 
 The contract: inputs `tokens` (int64 [batch, time]) then `h0, c0, h1, c1, ...` (float32 [batch, hidden_i]);
 outputs `logits` (float32 [batch, time, vocab]) then `h0_out, c0_out, ...` in the same order; batch and time
-dynamic; metadata_props `vocab` (JSON list of one-character strings) and `card` (JSON).
+dynamic; metadata_props `vocab` (JSON list of one-character strings) and `card` (JSON). `export_onnx` writes the
+float32 model `NAME.onnx` and its int8 twin `NAME.int8.onnx` (composer.training.quantize); training and fine-tuning
+read weights back from the float32 file only.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from torch import nn
 
 from composer.errors import ModelError
 from composer.model.vocab import VOCAB
+from composer.paths import INT8_SUFFIX, float32_model, int8_twin
 from composer.training.config import ModelConfig
 from composer.training.lstm import CharLSTM
 
@@ -69,16 +72,20 @@ def make_card(model: CharLSTM, preset: str, **facts) -> dict:
         "date": datetime.date.today().isoformat(),
         "hardware": machine_description(),
         "format": "canonical ABC, one tune per sequence from a zero state, ends with an empty line",
+        "weights": "float32",
     }
     card.update(facts)
     return card
 
 
-def export_onnx(model: CharLSTM, path: Path | str, card: dict) -> Path:
-    """Write `model` as one self-contained ONNX file with vocab and card metadata (atomically)."""
+def export_onnx(model: CharLSTM, path: Path | str, card: dict, *, with_int8: bool = True) -> Path:
+    """Write `model` as one self-contained float32 ONNX file with vocab and card metadata (atomically), and its
+    int8 twin beside it unless `with_int8` is False (then a stale twin is removed); the float32 file's path."""
     import onnx
 
     path = Path(path)
+    if path.name.endswith(INT8_SUFFIX):
+        raise ModelError(f"a float32 model's name cannot end with {INT8_SUFFIX}", path=str(path))
     model = model.eval()
     layers = model.config.layers
     tokens = torch.zeros(2, 5, dtype=torch.long)
@@ -102,6 +109,12 @@ def export_onnx(model: CharLSTM, path: Path | str, card: dict) -> Path:
         entry.key, entry.value = key, value
     onnx.save(proto, str(tmp))
     os.replace(tmp, path)
+    if with_int8:
+        from composer.training.quantize import write_int8_twin
+
+        write_int8_twin(path)
+    else:
+        int8_twin(path).unlink(missing_ok=True)
     return path
 
 
@@ -120,11 +133,17 @@ def model_from_onnx(path: Path | str) -> CharLSTM:
     """Rebuild the torch model from an exported ONNX file (its card's config and its initializers).
 
     ONNX's LSTM stores gates in the order i, o, f, c with separate input and recurrent biases; torch uses
-    i, f, g(c), o. The first LSTM node reads the embedding, the head is the last MatMul/Gemm.
+    i, f, g(c), o. The first LSTM node reads the embedding, the head is the last MatMul/Gemm. Given an int8
+    twin, its float32 model beside it is read: 8-bit weights are not trained on.
     """
     import onnx
     from onnx import numpy_helper
 
+    if Path(path).name.endswith(INT8_SUFFIX):
+        if not float32_model(path).is_file():
+            raise ModelError(f"an 8-bit model cannot be trained on; its float32 model {float32_model(path).name} "
+                             "is not beside it", path=str(path))
+        path = float32_model(path)
     card = read_card(path)
     if "config" not in card:
         raise ModelError("the model card has no config: cannot rebuild the model", path=str(path))
