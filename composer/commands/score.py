@@ -9,11 +9,15 @@ from composer.abc.tunebook import read_tunebook
 from composer.errors import AbcError
 from composer.model.onnx_model import DEFAULT_MODEL, OnnxModel
 from composer.model.scoring import score_tunes
+from composer.paths import WEIGHTS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", type=Path, help="tunebook (.abc)")
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="ONNX model (default: the shipped one)")
+    parser.add_argument("--weights", choices=WEIGHTS, default="int8",
+                        help="int8: the model's 8-bit twin NAME.int8.onnx when it is there (default); "
+                             "float32: the full-precision file")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -21,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
         book = read_tunebook(args.file)
     except OSError as exc:
         raise AbcError(f"cannot read: {exc.strerror or exc}", path=str(args.file)) from exc
-    score = score_tunes(OnnxModel(args.model), book)
+    score = score_tunes(OnnxModel(args.model, weights=args.weights), book)
     if not score.tunes:
         raise AbcError("no tune with music in this file", path=str(args.file))
     print(f"nats_per_char={score.nats_per_char:.4f} chars={score.chars} tunes={score.tunes}")
