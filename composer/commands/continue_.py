@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         tune = book.tunes[0]
     cut = continuation_of(tune, line, column)
-    model = OnnxModel(args.model)
+    model = OnnxModel(args.model, weights=args.weights)
     request = Request(cut.prime, args.count, options, not args.no_constrain, args.max_chars, args.bars)
     results = Generator(model).generate(request)
     tunes = []

@@ -9,6 +9,7 @@ from pathlib import Path
 from composer.model.generate import Finished, Generator, new_tune_request
 from composer.model.onnx_model import DEFAULT_MODEL, OnnxModel
 from composer.model.sampling import SamplingOptions
+from composer.paths import WEIGHTS
 
 
 def add_sampling_arguments(parser: argparse.ArgumentParser) -> None:
@@ -25,6 +26,9 @@ def add_sampling_arguments(parser: argparse.ArgumentParser) -> None:
                         help="stop a candidate after N characters (default 1500)")
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL, metavar="FILE",
                         help=f"ONNX model (default {DEFAULT_MODEL.name} shipped in models/)")
+    parser.add_argument("--weights", choices=WEIGHTS, default="int8",
+                        help="int8: the model's 8-bit twin NAME.int8.onnx when it is there (default, faster); "
+                             "float32: the full-precision file")
     parser.add_argument("-o", "--output", type=Path, default=None, metavar="OUT.abc",
                         help="write the tunebook here (default: standard output)")
 
@@ -75,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"composer generate: {exc}", file=sys.stderr)
         return 2
-    model = OnnxModel(args.model)
+    model = OnnxModel(args.model, weights=args.weights)
     request = new_tune_request(meter=args.meter, key=args.key, unit=args.unit, rhythm=args.rhythm,
                                title=args.title, count=args.count, sampling=options,
                                constrain=not args.no_constrain, max_chars=args.max_chars)
