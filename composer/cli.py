@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from composer import __version__
@@ -46,9 +47,32 @@ def build_parser(modules: dict[str, object]) -> argparse.ArgumentParser:
     return parser
 
 
+#: Exit status of a command whose reader went away (`composer check book.abc | head`): 128 + SIGPIPE, as a shell says.
+BROKEN_PIPE_STATUS = 141
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run `composer ARGS`; with no subcommand, open the window."""
-    argv = sys.argv[1:] if argv is None else argv
+    try:
+        code = _main(sys.argv[1:] if argv is None else argv)
+        sys.stdout.flush()  # here, not at exit, where a closed pipe would be reported as an ignored exception
+        return code
+    except BrokenPipeError:
+        _discard_standard_output()
+        return BROKEN_PIPE_STATUS
+
+
+def _discard_standard_output() -> None:
+    """Point standard output at the null device, so that nothing left in its buffer fails again at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # not a real file (tests capture it): nothing to flush there
+        pass
+
+
+def _main(argv: list[str]) -> int:
     modules = _available()
     parser = build_parser(modules)
     if not argv or (argv[0] not in modules and not argv[0].startswith("-")):

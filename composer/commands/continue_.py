@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from composer.abc.tunebook import read_tunebook
+from composer.commands.arguments import int_at_least
 from composer.commands.generate import add_sampling_arguments, numbered, report, sampling_options, write_tunebook
+from composer.commands.output import replace_tune, same_file
 from composer.errors import AbcError
 from composer.model.generate import Generator, Request, continuation_of
 from composer.model.onnx_model import OnnxModel
@@ -26,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the tune's X: number (default: the tune at --at, else the first)")
     parser.add_argument("--at", type=_position, default=None, metavar="LINE:COL",
                         help="continue from this 1-based place; the text after it is replaced (default: the end)")
-    parser.add_argument("--bars", type=int, default=None, metavar="B",
+    parser.add_argument("--bars", type=int_at_least(1), default=None, metavar="B",
                         help="generate B bars, then stop (default: until the tune ends)")
     add_sampling_arguments(parser)
 
@@ -54,6 +57,10 @@ def run(args: argparse.Namespace) -> int:
     else:
         tune = book.tunes[0]
     cut = continuation_of(tune, line, column)
+    in_place = same_file(args.file, args.output)
+    if in_place and args.count > 1:
+        raise AbcError(f"-o names the input tunebook: {args.count} candidates cannot all take the place of "
+                       f"{tune.label}; use --count 1 to continue it in place, or write elsewhere", path=args.file)
     model = OnnxModel(args.model, weights=args.weights)
     request = Request(cut.prime, args.count, options, not args.no_constrain, args.max_chars, args.bars)
     results = Generator(model).generate(request)
@@ -61,6 +68,10 @@ def run(args: argparse.Namespace) -> int:
     for i, r in enumerate(results):
         body = cut.source_prefix + r.text
         tunes.append(numbered(body if body.endswith("\n") else body + "\n", i + 1))
-    write_tunebook(tunes, args.output)
+    if in_place:  # the whole tunebook, with this tune continued in its place
+        body = cut.source_prefix + results[0].text
+        replace_tune(Path(args.file), tune, body)
+    else:
+        write_tunebook(tunes, args.output)
     report(results, model)
     return 0

@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from composer.commands.arguments import MAX_COUNT, field_text, int_at_least, key, meter, unit_length
+from composer.commands.output import tunebook_text, write_text
 from composer.model.generate import Finished, Generator, new_tune_request
 from composer.model.onnx_model import DEFAULT_MODEL, OnnxModel
 from composer.model.sampling import SamplingOptions
@@ -14,7 +16,8 @@ from composer.paths import WEIGHTS
 
 def add_sampling_arguments(parser: argparse.ArgumentParser) -> None:
     """The options `generate` and `continue` share: count, seed, sampling, constraint, model, output."""
-    parser.add_argument("--count", type=int, default=1, metavar="N", help="how many candidates (default 1)")
+    parser.add_argument("--count", type=int_at_least(1, MAX_COUNT), default=1, metavar="N",
+                        help="how many candidates (default 1)")
     parser.add_argument("--seed", type=int, default=None, metavar="S", help="seed for reproducible output")
     parser.add_argument("--temperature", type=float, default=1.0, metavar="T",
                         help="sampling temperature; 0 = greedy (default 1.0)")
@@ -22,7 +25,7 @@ def add_sampling_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--top-p", type=float, default=1.0, metavar="P", help="nucleus sampling mass (default 1.0)")
     parser.add_argument("--no-constrain", action="store_true",
                         help="let the model write anything (no bar, repeat or balance checks)")
-    parser.add_argument("--max-chars", type=int, default=1500, metavar="N",
+    parser.add_argument("--max-chars", type=int_at_least(1), default=1500, metavar="N",
                         help="stop a candidate after N characters (default 1500)")
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL, metavar="FILE",
                         help=f"ONNX model (default {DEFAULT_MODEL.name} shipped in models/)")
@@ -40,11 +43,7 @@ def sampling_options(args: argparse.Namespace) -> SamplingOptions:
 
 def write_tunebook(tunes: list[str], output: Path | None) -> None:
     """Tunes (each starting with its X: line) separated by empty lines, to `output` or standard output."""
-    text = "\n\n".join(t.rstrip("\n") for t in tunes) + "\n"
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        output.write_text(text, encoding="utf-8")
+    write_text(tunebook_text(tunes), output)
 
 
 def numbered(tune_text: str, number: int) -> str:
@@ -65,11 +64,11 @@ def report(results: list[Finished], model: OnnxModel) -> None:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--meter", default="4/4", metavar="M", help="M: of the new tunes (default 4/4)")
-    parser.add_argument("--key", default="D", metavar="K", help="K: of the new tunes (default D)")
-    parser.add_argument("--unit", default=None, metavar="L", help="L: (default from the meter)")
-    parser.add_argument("--rhythm", default=None, metavar="R", help="R: such as jig, reel, waltz")
-    parser.add_argument("--title", default="", metavar="T", help="T: of the new tunes")
+    parser.add_argument("--meter", type=meter, default="4/4", metavar="M", help="M: of the new tunes (default 4/4)")
+    parser.add_argument("--key", type=key, default="D", metavar="K", help="K: of the new tunes (default D)")
+    parser.add_argument("--unit", type=unit_length, default=None, metavar="L", help="L: (default from the meter)")
+    parser.add_argument("--rhythm", type=field_text, default=None, metavar="R", help="R: such as jig, reel, waltz")
+    parser.add_argument("--title", type=field_text, default="", metavar="T", help="T: of the new tunes")
     add_sampling_arguments(parser)
 
 

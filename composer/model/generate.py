@@ -113,6 +113,11 @@ def continuation_of(tune: Tune, line: int | None = None, column: int | None = No
             raise AbcError(f"column {col} is outside line {line}", path=tune.path, tune=tune.reference,
                            line=line, column=col)
         prefix = "".join(lines[:index]) + current[:col - 1]
+    if not tune.has_key:
+        music = next((b.line for b in tune.body), None)
+        where = f"; the music starts on line {music}" if music is not None else ""
+        raise AbcError(f"K: is missing: the tune's header must end with a K: line{where}",
+                       path=tune.path, tune=tune.reference, line=tune.line)
     partial = read_string(prefix).tunes
     if not partial or not partial[0].has_key or not any(b.line for b in partial[0].body) and line is not None \
             and line <= _key_line(tune):

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+
+import pytest
+
 from composer.abc.tunebook import read_tunebook
 from composer.cli import main
 
@@ -46,3 +52,138 @@ def test_continue_replaces_the_rest_of_the_tune(tiny_onnx_model, tmp_path):
         text = tune.text()
         assert text.startswith("X:") and "|:GAG GAB|ABA ABd|edd gdd|edB dBA|\nGAG GAB|" in text
         assert "AGF G3:|" not in text
+
+
+# -- hostile and unlucky input (issue 19) --------------------------------------------------------------------
+
+def _tunebook(count: int) -> str:
+    return "\n".join(KESH.replace("X:3", f"X:{n}").replace("The Kesh", f"Kesh {n}") for n in range(1, count + 1))
+
+
+@pytest.mark.parametrize("count", ["0", "-1", "many"])
+def test_a_count_below_one_is_an_argument_error_not_a_traceback(count, capsys):
+    for command in (["generate"], ["continue", "book.abc"]):
+        with pytest.raises(SystemExit) as exited:
+            main([*command, "--count", count])
+        assert exited.value.code == 2
+        err = capsys.readouterr().err
+        assert "--count" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(("option", "value", "said"), [
+    ("--title", "x\nK:C\n%%beginps\n/x 1 def", "--title"),
+    ("--title", "bell\x07", "--title"),
+    ("--rhythm", "reel\r\nQ:1", "--rhythm"),
+    ("--key", "D\nX:2", "--key"),
+    ("--key", "Qmajor", "--key"),
+    ("--unit", "1/0", "--unit"),
+    ("--unit", "banana", "--unit"),
+    ("--meter", "banana", "--meter"),
+    ("--meter", "0/4", "--meter"),
+    ("--meter", "4/0", "--meter"),
+    ("--meter", "999999/1", "--meter"),
+])
+def test_generate_refuses_fields_that_are_not_one_clean_value(option, value, said, tmp_path, capsys):
+    out = tmp_path / "new.abc"
+    with pytest.raises(SystemExit) as exited:
+        main(["generate", option, value, "-o", str(out)])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert said in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_generate_accepts_the_usual_fields(tiny_onnx_model, tmp_path):
+    out = tmp_path / "new.abc"
+    code = main(["generate", "--meter", "C|", "--unit", "1/8", "--key", "Ador", "--title", "Paddy’s Reel",
+                 "--rhythm", "reel", "--max-chars", "60", "--seed", "1", "--model", str(tiny_onnx_model),
+                 "-o", str(out)])
+    assert code == 0
+    tune = read_tunebook(out).tunes[0]
+    assert (tune.meter, tune.unit, tune.key, tune.rhythm) == ("C|", "1/8", "Ador", "reel")
+    assert sum(1 for f in tune.header if f.name == "K") == 1
+
+
+def test_continue_onto_its_own_tunebook_keeps_every_other_tune(tiny_onnx_model, tmp_path):
+    book = tmp_path / "mybook.abc"
+    book.write_text(_tunebook(6))
+    before = book.read_text()
+    code = main(["continue", str(book), "--tune", "4", "--at", "31:9", "--bars", "2", "--seed", "3",
+                 "--no-constrain", "--model", str(tiny_onnx_model), "-o", str(book)])
+    assert code == 0
+    after = read_tunebook(book)
+    assert [t.reference for t in after] == [1, 2, 3, 4, 5, 6]
+    old = read_tunebook(before)
+    for new_tune, old_tune in zip(after, old, strict=True):
+        if new_tune.reference == 4:  # continued in place from line 31, column 9
+            kept = "".join(old_tune.source_lines[:-1]) + "GAG GAB|"
+            assert new_tune.text().startswith(kept) and len(new_tune.text()) > len(kept)
+            assert "AGF G3:|" not in new_tune.text()
+        else:
+            assert new_tune.text() == old_tune.text()
+    text = book.read_text()
+    assert text.startswith(before[:before.index("X:4")]) and text.endswith(before[before.index("X:5") - 1:])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mybook.abc"]
+
+
+def test_continue_refuses_several_candidates_onto_its_own_tunebook(tiny_onnx_model, tmp_path, capsys):
+    book = tmp_path / "mybook.abc"
+    book.write_text(_tunebook(3))
+    before = book.read_bytes()
+    code = main(["continue", str(book), "--tune", "2", "--count", "2", "--bars", "1",
+                 "--model", str(tiny_onnx_model), "-o", str(tmp_path / "." / "mybook.abc")])
+    assert code == 1
+    assert "input tunebook" in capsys.readouterr().err
+    assert book.read_bytes() == before
+
+
+def _failing_write(command: list[str], fsize: int) -> subprocess.CompletedProcess:
+    """Run `composer COMMAND` in a process whose files may not grow past `fsize` bytes (a full disk)."""
+    script = ("import resource, signal, sys\n"
+              "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+              f"resource.setrlimit(resource.RLIMIT_FSIZE, ({fsize}, {fsize}))\n"
+              "from composer.cli import main\n"
+              f"sys.exit(main({command!r}))\n")
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGXFSZ"), reason="RLIMIT_FSIZE is POSIX")
+@pytest.mark.parametrize("kind", ["generate", "continue"])
+def test_a_write_that_fails_midway_leaves_the_old_file_whole(kind, tiny_onnx_model, tmp_path):
+    source = tmp_path / "kesh.abc"
+    source.write_text(KESH)
+    out = tmp_path / "old.abc"
+    old = _tunebook(1).encode()
+    out.write_bytes(old)
+    if kind == "generate":
+        command = ["generate", "--count", "4", "--max-chars", "400", "--seed", "2"]
+    else:
+        command = ["continue", str(source), "--count", "4", "--max-chars", "400", "--seed", "2"]
+    done = _failing_write([*command, "--no-constrain", "--model", str(tiny_onnx_model), "-o", str(out)],
+                          fsize=len(old) + 100)
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert str(out) in done.stderr and "cannot write" in done.stderr
+    assert out.read_bytes() == old
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kesh.abc", "old.abc"]
+
+
+def test_a_folder_in_the_way_is_a_message(tiny_onnx_model, tmp_path, capsys):
+    folder = tmp_path / "taken.abc"
+    folder.mkdir()
+    (folder / "inside.txt").write_text("keep")
+    code = main(["generate", "--max-chars", "40", "--model", str(tiny_onnx_model), "-o", str(folder)])
+    assert code == 1
+    assert "cannot write" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["taken.abc"]
+    assert (folder / "inside.txt").read_text() == "keep"
+
+
+def test_continue_without_a_key_line_names_the_line(tiny_onnx_model, tmp_path, capsys):
+    source = tmp_path / "nokey.abc"
+    source.write_text("X:1\nT:No key\nM:4/4\nL:1/8\n|:ABcd efga|\n")
+    code = main(["continue", str(source), "--model", str(tiny_onnx_model)])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "K:" in err and f"{source}:1" in err
+    assert "Traceback" not in err
