@@ -86,6 +86,12 @@ def model_to_run(path: str | os.PathLike, weights: str = "int8") -> Path:
     return wanted if wanted.is_file() else Path(path)
 
 
+def weights_of(path: str | os.PathLike) -> str:
+    """"int8" for a file named as an int8 twin, else "float32": `OnnxModel(path, weights=weights_of(path))` runs
+    exactly `path`."""
+    return "int8" if Path(path).name.endswith(INT8_SUFFIX) else "float32"
+
+
 def listed_models(folder: str | os.PathLike) -> list[Path]:
     """The models of `folder`, one path per model: its float32 file, or an int8 twin that has none."""
     folder = Path(folder)

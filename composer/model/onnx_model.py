@@ -19,12 +19,11 @@ import json
 import os
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 import numpy as np
 
 from composer.errors import ModelError
-from composer.model.vocab import VOCAB
+from composer.model.vocab import INDEX, VOCAB
 from composer.paths import default_model_path, model_to_run
 
 #: The shipped default model, found relative to the package.
@@ -117,6 +116,7 @@ class OnnxModel:
             raise ModelError("the model has no JSON `card` in its metadata", path=where) from exc
         self._state_names = [f"{k}{i}" for i in range(len(self.layer_sizes)) for k in ("h", "c")]
         self._output_names = ["logits", *[f"{n}_out" for n in self._state_names]]
+        self._probe(where)
 
     def _check_contract(self, where: str) -> tuple[int, ...]:
         inputs = {i.name: i for i in self.session.get_inputs()}
@@ -126,6 +126,10 @@ class OnnxModel:
             raise ModelError("the model has no int64 [batch, time] input `tokens`", path=where)
         if "logits" not in outputs or len(outputs["logits"].shape) != 3:
             raise ModelError("the model has no [batch, time, vocab] output `logits`", path=where)
+        width = outputs["logits"].shape[2]
+        if isinstance(width, int) and width != len(VOCAB):
+            raise ModelError(f"the model gives {width} logits a character; Composer's vocabulary has "
+                             f"{len(VOCAB)}", path=where)
         sizes = []
         layer = 0
         while f"h{layer}" in inputs:
@@ -135,6 +139,10 @@ class OnnxModel:
                 if (tensor is None or tensor.type != "tensor(float)" or len(tensor.shape) != 2
                         or not isinstance(tensor.shape[1], int) or f"{name}_out" not in outputs):
                     raise ModelError(f"state input `{name}` or output `{name}_out` breaks the contract", path=where)
+                declared = outputs[f"{name}_out"].shape
+                if len(declared) != 2 or isinstance(declared[1], int) and declared[1] != tensor.shape[1]:
+                    raise ModelError(f"state output `{name}_out` {declared} does not match input `{name}` "
+                                     f"{tensor.shape}", path=where)
             sizes.append(int(inputs[f"h{layer}"].shape[1]))
             layer += 1
         if not sizes:
@@ -143,6 +151,26 @@ class OnnxModel:
             extra = sorted(set(inputs) - {"tokens"} - {f"{k}{i}" for i in range(len(sizes)) for k in "hc"})
             raise ModelError(f"unexpected model inputs {extra}", path=where)
         return tuple(sizes)
+
+    def _probe(self, where: str) -> None:
+        """One real step from the zero state (the last character of the vocabulary included): the graph must
+        compute the shapes its declarations promise, or `score` and generation would fail or mislead later."""
+        tokens = np.array([[INDEX["\n"]], [len(VOCAB) - 1]], dtype=np.int64)
+        try:
+            logits, state = self.run(tokens, self.zero_state(2))
+        except Exception as exc:  # onnxruntime's own types: a shape or index the graph cannot take
+            reason = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+            raise ModelError(f"the model fails on one step from the zero state: {reason}", path=where) from exc
+        if logits.shape != (2, 1, len(VOCAB)):
+            raise ModelError(f"the model gives logits of shape {list(logits.shape)} for [2, 1] tokens; the contract "
+                             f"says [2, 1, {len(VOCAB)}]", path=where)
+        for name, array, size in zip(self._state_names, state.arrays,
+                                     [s for s in self.layer_sizes for _ in (0, 1)], strict=True):
+            if array.shape != (2, size):
+                raise ModelError(f"state output `{name}_out` has shape {list(array.shape)}; its input `{name}` "
+                                 f"is [2, {size}]", path=where)
+        if not np.isfinite(logits).all():
+            raise ModelError("the model gives logits that are not finite numbers", path=where)
 
     @staticmethod
     def _read_vocab(meta: dict, where: str) -> tuple[str, ...]:

@@ -23,7 +23,7 @@ from composer.abc.checker import check_tune
 from composer.abc.tunebook import read_tunebook
 from composer.errors import ComposerError, TrainingError
 from composer.model.vocab import outside_vocab
-from composer.paths import finetune_runs_dir, user_models_dir
+from composer.paths import finetune_runs_dir, float32_model, user_models_dir
 from composer.training.batches import bucketed_batches
 from composer.training.checkpoint import load_checkpoint, model_from_checkpoint, progress_of
 from composer.training.config import TrainConfig
@@ -190,7 +190,7 @@ class Finetune:
     def __init__(self, base_model: Path, tunebooks: Sequence[str | Path], name: str,
                  settings: FinetuneSettings = FinetuneSettings(), *, resume: bool = False,
                  run_dir: Path | None = None, models_dir: Path | None = None, validate: bool = True) -> None:
-        self.base_model = Path(base_model)
+        self.base_model = float32_model(base_model)  # an int8 twin's weights are not trained on
         if not self.base_model.is_file():
             raise TrainingError("no such model file", path=str(base_model))
         self.tunebooks = [str(p) for p in tunebooks]
@@ -238,7 +238,7 @@ class Finetune:
         yield self.export()
 
     def export(self) -> FinetuneExported:
-        """Write the best checkpoint so far as `<models_dir>/<name>.onnx` with its card."""
+        """Write the best checkpoint so far as `<models_dir>/<name>.onnx` (and its int8 twin) with its card."""
         best_path = self.run_dir / "best.pt"
         if not best_path.is_file():
             raise TrainingError("no checkpoint to export yet", path=str(self.run_dir))

@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, Signal
 
 from composer.model.generate import Event, Generator, Request
 from composer.model.onnx_model import OnnxModel
+from composer.paths import weights_of
 from composer.ui.courier import call_in_ui_thread, prepare_courier
 
 #: Longest time events wait in the worker before they are handed to the UI thread.
@@ -30,7 +31,8 @@ _models_lock = threading.Lock()
 
 
 def load_model(path: str | os.PathLike) -> OnnxModel:
-    """The OnnxModel of `path`, loaded on first use (ModelError for a missing or non-contract file)."""
+    """The OnnxModel of exactly the file `path` (the caller chooses between a model's float32 and int8 files),
+    loaded on first use (ModelError for a missing or non-contract file)."""
     where = Path(path).resolve()
     try:
         version = where.stat().st_mtime_ns
@@ -40,7 +42,7 @@ def load_model(path: str | os.PathLike) -> OnnxModel:
     with _models_lock:
         model = _models.get(key)
         if model is None:
-            model = OnnxModel(where)
+            model = OnnxModel(where, weights=weights_of(where))
             for old in [k for k in _models if k[0] == key[0]]:
                 del _models[old]
             _models[key] = model

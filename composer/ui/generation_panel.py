@@ -44,7 +44,7 @@ from composer.abc.tunebook import read_string
 from composer.audio.player import PlayerState
 from composer.errors import ComposerError
 from composer.model.generate import Finished, Sampled, Started
-from composer.paths import default_model_path, user_models_dir
+from composer.paths import WEIGHTS, default_model_path, float32_model, listed_models, model_to_run, user_models_dir
 from composer.ui.candidate_view import CandidateCard, CompareDialog, Preview, bar_count, render_preview
 from composer.ui.generation_job import GenerationJob, load_model
 from composer.ui.generation_plan import (
@@ -173,6 +173,7 @@ class GenerationPanel(QWidget):
         self.cards: list[CandidateCard] = []
         self.job: GenerationJob | None = None
         self.model_path: Path = default_model_path()
+        self.weights = "int8"  # run a model's int8 twin when it has one; "float32" is the setting's other choice
         self.provider = ""
         self.compare_dialog: CompareDialog | None = None
         self.file_dialog: QFileDialog | None = None
@@ -328,6 +329,9 @@ class GenerationPanel(QWidget):
         self.generate_action.setShortcut(QKeySequence("Ctrl+Alt+G"))
         self.generate_action.setStatusTip("Sample candidates with the co-writer as the generation panel is set")
         self.generate_action.triggered.connect(lambda _checked=False: self.generate())
+        self.float32_action = QAction("Full-Precision Model (&float32)", self, checkable=True)
+        self.float32_action.setStatusTip("Run the model's float32 file instead of its faster int8 twin")
+        self.float32_action.toggled.connect(lambda checked: self.set_weights("float32" if checked else "int8"))
         self.cancel_action = QAction("&Cancel Generation", self)
         self.cancel_action.setEnabled(False)
         self.cancel_action.triggered.connect(lambda _checked=False: self.cancel())
@@ -367,6 +371,8 @@ class GenerationPanel(QWidget):
                 opened = s.value(GROUP, "opened_models", []) or []
                 self._opened_models = [str(p) for p in ([opened] if isinstance(opened, str) else opened)]
                 model = str(s.value(GROUP, "model", "") or "")
+                weights = s.value(GROUP, "weights", "int8")
+                self.set_weights(weights if weights in WEIGHTS else "int8")
             else:
                 mode = Mode.CONTINUE
                 self.temperature_spin.setValue(defaults.temperature)
@@ -406,6 +412,7 @@ class GenerationPanel(QWidget):
         s.set_value(GROUP, "seed", current.seed)
         s.set_value(GROUP, "constrain", current.constrain)
         s.set_value(GROUP, "model", str(self.model_path))
+        s.set_value(GROUP, "weights", self.weights)
         s.set_value(GROUP, "opened_models", list(self._opened_models))
 
     @property
@@ -461,26 +468,46 @@ class GenerationPanel(QWidget):
         self.model_combo.blockSignals(True)
         self.model_combo.clear()
         default = default_model_path()
-        self.model_combo.addItem("Default" if default.is_file() else "Default (not installed)", str(default))
-        self.model_combo.setItemData(0, str(default), Qt.ItemDataRole.ToolTipRole)
-        found = sorted(user_models_dir().glob("*.onnx")) if user_models_dir().is_dir() else []
+        self.model_combo.addItem(self._model_label("Default", default) if default.is_file()
+                                 else "Default (not installed)", str(default))
+        self.model_combo.setItemData(0, str(model_to_run(default, self.weights)), Qt.ItemDataRole.ToolTipRole)
         listed = {str(default)}
-        for path in [*found, *(Path(p) for p in self._opened_models)]:
+        for path in [*listed_models(user_models_dir()), *(Path(p) for p in self._opened_models)]:
             if str(path) in listed or not path.is_file():
                 continue
             listed.add(str(path))
-            self.model_combo.addItem(path.stem, str(path))
-            self.model_combo.setItemData(self.model_combo.count() - 1, str(path), Qt.ItemDataRole.ToolTipRole)
+            self.model_combo.addItem(self._model_label(path.stem, path), str(path))
+            self.model_combo.setItemData(self.model_combo.count() - 1, str(model_to_run(path, self.weights)),
+                                         Qt.ItemDataRole.ToolTipRole)
         self.model_combo.addItem("Open…", OPEN_MODEL)
         index = self.model_combo.findData(str(self.model_path))
         self.model_combo.setCurrentIndex(max(index, 0))
         self.model_combo.blockSignals(False)
 
+    def _model_label(self, name: str, path: Path) -> str:
+        """`name · int8` or `name · float32`: the list shows which of the model's files runs."""
+        return f"{name} · {'int8' if model_to_run(path, self.weights) != float32_model(path) else 'float32'}"
+
+    @property
+    def running_model(self) -> Path:
+        """The file that runs for the active model: its int8 twin unless float32 is chosen or there is none."""
+        return model_to_run(self.model_path, self.weights)
+
+    def set_weights(self, weights: str) -> None:
+        """Run the active model's int8 twin ("int8", the default) or its float32 file ("float32")."""
+        if weights == self.weights:
+            return
+        self.weights = weights
+        self.float32_action.setChecked(weights == "float32")
+        self.refresh_models()
+        if not self._restoring:
+            self.use_model(self.model_path)
+
     @Slot(str)
     def use_model(self, path: str | Path, *, delay_ms: int = 0) -> None:
         """Make the model at `path` the active one (listed if new); its provider is probed in the background
         (after `delay_ms`)."""
-        path = Path(path)
+        path = float32_model(path) if float32_model(path).is_file() else Path(path)  # a twin: list its model
         if self.model_combo.findData(str(path)) < 0:
             if path.parent != user_models_dir() and str(path) not in self._opened_models:
                 self._opened_models.append(str(path))
@@ -498,7 +525,7 @@ class GenerationPanel(QWidget):
 
     def _probe_now(self) -> None:
         self._probe_timer.stop()
-        self.jobs.submit(MODEL_LANE, describe_model, str(self.model_path))
+        self.jobs.submit(MODEL_LANE, describe_model, str(self.running_model))
 
     def _on_model_activated(self, index: int) -> None:
         data = self.model_combo.itemData(index)
@@ -548,7 +575,7 @@ class GenerationPanel(QWidget):
             anchor = QTextCursor(editor.document())
             anchor.setPosition(position)
         seed = plan.request.sampling.seed or 0
-        batch = Batch(len(self.batches) + 1, plan, self.model_path, anchor,
+        batch = Batch(len(self.batches) + 1, plan, self.running_model, anchor,
                       [Candidate(i, seed, i) for i in range(plan.request.count)])
         self.batches.append(batch)
         self.batch_combo.blockSignals(True)
@@ -952,7 +979,7 @@ class GenerationPanel(QWidget):
             self._take_preview(result)
         elif lane == MODEL_LANE:
             path, provider, description = result
-            if Path(path) == self.model_path:
+            if Path(path) == self.running_model:
                 self._show_provider(provider)
                 self.provider_label.setToolTip(description)
                 self.model_changed.emit(path, provider)
@@ -1017,6 +1044,7 @@ def install_generation_panel(window: MainWindow) -> GenerationPanel:
     menu.addAction(panel.generate_action)
     menu.addAction(panel.cancel_action)
     menu.addSeparator()
+    menu.addAction(panel.float32_action)
     menu.addAction(panel.dock.toggleViewAction())
     window.addAction(panel.generate_action)
     tab = getattr(window, "finetune_tab", None)

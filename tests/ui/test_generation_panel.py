@@ -76,8 +76,10 @@ def test_the_shipped_model_writes_four_variations_to_accept_and_undo(qtbot, open
     if not default_model_path().is_file():
         pytest.skip("models/default.onnx is not there (it is trained separately)")
     panel = make_panel(opened, model=default_model_path())
-    assert panel.model_combo.currentText() == "Default"
+    twin = default_model_path().with_name("default.int8.onnx")
+    assert panel.model_combo.currentText() == ("Default · int8" if twin.is_file() else "Default · float32")
     four_variations_accept_one_undo(qtbot, opened, panel)
+    assert panel.batches[-1].model_path == (twin if twin.is_file() else default_model_path())
 
 
 def four_variations_accept_one_undo(qtbot, opened, panel):
@@ -145,7 +147,7 @@ def test_switching_models_user_folder_open_and_a_broken_file(qtbot, opened, make
     shutil.copy(tiny_onnx_model, reels)
     panel.refresh_models()
     names = [panel.model_combo.itemText(i) for i in range(panel.model_combo.count())]
-    assert names[0].startswith("Default") and "reels" in names and names[-1] == "Open…"
+    assert names[0].startswith("Default") and "reels · float32" in names and names[-1] == "Open…"
 
     index = panel.model_combo.findData(str(reels))
     with qtbot.waitSignal(panel.model_changed, timeout=LONG_WAIT,
@@ -169,6 +171,40 @@ def test_switching_models_user_folder_open_and_a_broken_file(qtbot, opened, make
     failed = run_batch(qtbot, panel)
     assert failed.state == "failed" and "Generation failed" in panel.status_label.text()
     assert panel.generate_button.isEnabled()
+
+
+def test_the_list_shows_which_file_runs_and_a_setting_chooses_float32(qtbot, opened, make_window, make_panel,
+                                                                    user_data, tiny_onnx_model, settings):
+    pytest.importorskip("onnx")
+    from PySide6.QtCore import Qt
+
+    from composer.training.quantize import write_int8_twin
+
+    reels = user_data / "models" / "reels.onnx"
+    shutil.copy(tiny_onnx_model, reels)
+    twin = write_int8_twin(reels)
+    panel = make_panel(opened, model=twin)  # naming the twin picks its model
+    names = [panel.model_combo.itemText(i) for i in range(panel.model_combo.count())]
+    assert "reels · int8" in names and not [n for n in names if "reels.int8" in n]  # one entry per model
+    assert panel.model_path == reels and panel.running_model == twin
+    assert panel.model_combo.currentText() == "reels · int8"
+    assert panel.model_combo.itemData(panel.model_combo.currentIndex(), Qt.ItemDataRole.ToolTipRole) == str(twin)
+    configure(panel, "new", bars=2, variations=1)
+    assert run_batch(qtbot, panel).model_path == twin
+    assert "reels.int8.onnx" in panel.batch_combo.itemText(0)
+
+    with qtbot.waitSignal(panel.model_changed, timeout=LONG_WAIT,
+                          check_params_cb=lambda path, provider: bool(provider)):
+        panel.float32_action.trigger()
+    assert panel.weights == "float32" and panel.running_model == reels
+    assert panel.model_combo.currentText() == "reels · float32"
+    assert "float32 weights" in panel.provider_label.toolTip()
+    assert run_batch(qtbot, panel).model_path == reels
+    opened.close()
+    assert settings.value("generation", "weights") == "float32"
+
+    second = make_panel(make_window(), model=reels)
+    assert second.weights == "float32" and second.float32_action.isChecked() and second.running_model == reels
 
 
 def test_a_fine_tuned_model_becomes_the_active_one(qtbot, opened, make_panel, user_data, tiny_onnx_model):
