@@ -124,5 +124,6 @@ def _check_shipped_model() -> list[str]:
         logits, _state = model.run(np.zeros((1, 1), dtype=np.int64), model.zero_state(1))
     except ModelError as exc:
         return [f"model: {exc}"]
-    print(f"smoke test: {path.name} runs on {model.provider} (logits {tuple(logits.shape)})", flush=True)
+    print(f"smoke test: {model.path.name} ({model.weights} weights) runs on {model.provider} "
+          f"(logits {tuple(logits.shape)})", flush=True)
     return []

@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from composer.paths import default_model_path, user_models_dir
+from composer.paths import default_model_path, listed_models, user_models_dir
 from composer.ui.process_worker import JsonLinesProcess
 from composer.ui.workers import BackgroundJobs
 
@@ -463,7 +463,7 @@ class FinetuneTab(QWidget):
         if default.is_file():
             self.base_combo.addItem(f"Default model ({default.name})", str(default))
         folder = user_models_dir()
-        mine = sorted(folder.glob("*.onnx"), key=lambda p: p.stat().st_mtime, reverse=True) if folder.is_dir() else []
+        mine = sorted(listed_models(folder), key=lambda p: p.stat().st_mtime, reverse=True)  # twins not listed
         for path in mine:
             self.base_combo.addItem(f"My model: {path.stem}", str(path))
         listed = {self.base_combo.itemData(i) for i in range(self.base_combo.count())}

@@ -50,7 +50,7 @@ def test_tunes_that_reach_the_character_limit_are_closed_validly(judge):
 
     request = new_tune_request(meter="3/4", key="A", rhythm="waltz", title="Seed 80",
                                sampling=SamplingOptions(temperature=1.0, seed=80), max_chars=1500)
-    result = Generator(OnnxModel(DEFAULT_MODEL)).generate(request)[0]
+    result = Generator(OnnxModel(DEFAULT_MODEL, weights="float32")).generate(request)[0]  # the case seen in float32
     tune = request.prime + result.text
     assert 1500 <= len(result.text) <= 1500 + CLOSING_ALLOWANCE + 120
     assert judge(tune) == [], tune
