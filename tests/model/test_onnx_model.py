@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -89,3 +90,52 @@ def test_files_that_break_the_contract_are_refused(tiny_onnx_model, tmp_path):
         _rewrite(tiny_onnx_model, target, edit)
         with pytest.raises(ModelError, match=message):
             OnnxModel(target)
+
+
+def _exported(tmp_path, name: str, **shape) -> Path:
+    """A real model of the given shape exported through the contract (random weights)."""
+    pytest.importorskip("torch")
+    from composer.training.config import ModelConfig
+    from composer.training.export import export_onnx, make_card
+    from composer.training.lstm import CharLSTM
+
+    model = CharLSTM(ModelConfig(**{"embedding": 8, "layers": (16,), **shape}))
+    return export_onnx(model, tmp_path / f"{name}.onnx", make_card(model, "test"), with_int8=False)
+
+
+def test_a_model_with_the_wrong_logits_size_is_refused(tmp_path):
+    for size in (50, 120):
+        path = _exported(tmp_path, f"head{size}", vocab_size=size)
+        with pytest.raises(ModelError, match=f"{size} logits.*{len(VOCAB)}"):
+            OnnxModel(path, device="cpu")
+
+
+def test_a_model_whose_state_sizes_break_the_contract_is_refused(tiny_onnx_model, tmp_path):
+    def wider_inputs(proto):  # h0 and c0 said to be 64 wide; the graph computes 48
+        for value_info in proto.graph.input[1:]:
+            value_info.type.tensor_type.shape.dim[1].dim_value = 64
+
+    def fifty_embeddings(proto):  # every declared shape is right, but characters past the 50th have no row
+        from onnx import numpy_helper
+
+        gather = next(n for n in proto.graph.node if n.op_type == "Gather")
+        table = next(t for t in proto.graph.initializer if t.name == gather.input[0])
+        table.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(table)[:50], table.name))
+
+    for edit, message in ((wider_inputs, "h0"), (fifty_embeddings, "fails on one step")):
+        target = tmp_path / f"{edit.__name__}.onnx"
+        _rewrite(tiny_onnx_model, target, edit)
+        with pytest.raises(ModelError, match=message) as refused:
+            OnnxModel(target, device="cpu")
+        assert str(target) in str(refused.value)
+
+
+def test_score_says_the_model_is_unusable_instead_of_a_number(tmp_path, capsys):
+    from composer.cli import main
+
+    book = tmp_path / "book.abc"
+    book.write_text("X:1\nT:Kesh\nM:6/8\nL:1/8\nK:G\n|:GAG GAB|ABA ABd:|\n")
+    model = _exported(tmp_path, "head50", vocab_size=50)
+    assert main(["score", str(book), "--model", str(model)]) == 1
+    out, err = capsys.readouterr()
+    assert "nats_per_char" not in out and "logits" in err and "Traceback" not in err
