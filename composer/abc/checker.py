@@ -16,6 +16,17 @@ import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from composer.abc.bounds import (
+    MAX_BROKEN,
+    MAX_SLUR_DEPTH,
+    bar_rest_problem,
+    broken_problem,
+    meter_problem,
+    note_length_problem,
+    parse_unit,
+    tempo_problem,
+    unit_problem,
+)
 from composer.abc.keys import bar_length, default_tuplet_time, parse_key
 from composer.abc.tokens import (
     Bar,
@@ -33,7 +44,10 @@ from composer.abc.tokens import (
 )
 from composer.abc.tunebook import Tune, Tunebook, read_string
 
-__all__ = ["ABC_FIELDS", "CHORD_TYPES", "Diagnostic", "check_text", "check_tune", "check_tunebook"]
+__all__ = [
+    "ABC_FIELDS", "CHORD_TYPES", "Diagnostic", "check_text", "check_tune", "check_tunebook", "export_blockers",
+    "printable",
+]
 
 ERROR = "error"
 WARNING = "warning"
@@ -50,7 +64,6 @@ ABC_FIELDS = frozenset("ABCDFGHIKLMmNOPQRrSsTUVWwXZ+")
 # Fields allowed in a tune body (as lines or inline), ABC 2.1 section 3.
 _BODY_FIELDS = frozenset("IKLMmNPQRrsTUVWw+")
 _METER = re.compile(r"^\s*(none|C\|?|\(?[\d+ ]+\)?\s*/\s*\d+)\s*$")
-_UNIT = re.compile(r"^\s*\d+\s*/\s*\d+\s*$|^\s*1\s*$")
 
 
 @dataclass(frozen=True)
@@ -63,9 +76,23 @@ class Diagnostic:
     column: int            # 1-based column
     tune: int | None = None  # the tune's X: number
     path: str | None = None
+    #: True for an error the exporters refuse a tune for: numbers outside musical bounds (composer.abc.bounds)
+    #: or no K:, which would make music21 or the synthesizer run for minutes or take gigabytes.
+    blocks_export: bool = False
 
     def __str__(self) -> str:
-        return f"{self.path or '<text>'}:{self.line}:{self.column}: {self.severity}: {self.message}"
+        """FILE:LINE:COL: severity: message, with control characters from the file escaped (`\\x1b`)."""
+        return printable(f"{self.path or '<text>'}:{self.line}:{self.column}: {self.severity}: {self.message}")
+
+
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """`text` with control characters (terminal escapes, bidi overrides, stray surrogates) written as escapes,
+    so that a file cannot drive the terminal or reorder a message."""
+    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256
+                            else f"\\u{ord(m.group()):04x}", text)
 
 
 def check_text(text: str, path: str | None = None) -> list[Diagnostic]:
@@ -96,6 +123,11 @@ def check_tunebook(book: Tunebook) -> list[Diagnostic]:
     for tune in book.tunes:
         out.extend(check_tune(tune))
     return out
+
+
+def export_blockers(tune: Tune) -> list[Diagnostic]:
+    """The errors an exporter refuses `tune` for (see Diagnostic.blocks_export), in order; [] when none."""
+    return [d for d in check_tune(tune) if d.blocks_export]
 
 
 def check_tune(tune: Tune) -> list[Diagnostic]:
@@ -243,8 +275,15 @@ class _TuneChecker:
         self.voice_meter: dict[str, Fraction | None] = {"1": self.meter}
 
     # -- reporting ---------------------------------------------------------------------------------------
-    def report(self, severity: str, message: str, line: int, column: int) -> None:
-        self.found.append(Diagnostic(severity, message, line, column, self.tune.reference, self.tune.path))
+    def report(self, severity: str, message: str, line: int, column: int, *, blocks_export: bool = False) -> None:
+        self.found.append(Diagnostic(severity, message, line, column, self.tune.reference, self.tune.path,
+                                     blocks_export))
+
+    def out_of_bounds(self, problem: str | None, line: int, column: int) -> bool:
+        """Report `problem` (from composer.abc.bounds) as an error the exporters refuse; True if there was one."""
+        if problem is not None:
+            self.report(ERROR, problem, line, column, blocks_export=True)
+        return problem is not None
 
     def _voice(self, name: str) -> _Voice:
         if name not in self.voices:
@@ -253,10 +292,8 @@ class _TuneChecker:
 
     @staticmethod
     def _unit_of(unit: str | None, meter: str | None) -> Fraction:
-        if unit:
-            m = re.match(r"^\s*(\d+)\s*(?:/\s*(\d+))?", unit)
-            if m and int(m.group(1)) > 0 and (m.group(2) is None or int(m.group(2)) > 0):
-                return Fraction(int(m.group(1)), int(m.group(2) or 1))
+        if unit and unit_problem(unit) is None:
+            return parse_unit(unit) or Fraction(1, 8)
         value = bar_length(meter)
         return Fraction(1, 16) if value is not None and value < Fraction(3, 4) else Fraction(1, 8)
 
@@ -286,17 +323,22 @@ class _TuneChecker:
                 self.check_key(f.value, f.line, f.column + 2)
             elif f.name == "M":
                 self.check_meter(f.value, f.line, f.column + 2)
-            elif f.name == "L" and not _UNIT.match(f.value.split("%", 1)[0]):
-                self.report(WARNING, f"L: {f.value!r} is not a unit length like 1/8", f.line, f.column + 2)
+            elif f.name == "L":
+                self.out_of_bounds(unit_problem(f.value), f.line, f.column + 2)
+            elif f.name == "Q":
+                self.out_of_bounds(tempo_problem(f.value), f.line, f.column + 2)
         if not tune.has_key:
             later = next((b for b in tune.body if b.text.startswith("K:")), None)
             if tune.body:
                 first = tune.body[0]
-                self.report(ERROR, "music before the K: field: the header must end with K:", first.line, 1)
+                self.report(ERROR, "music before the K: field: the header must end with K:", first.line, 1,
+                            blocks_export=True)
             if later is not None:
-                self.report(ERROR, "misplaced K: field: K: must end the header", later.line, 1)
+                self.report(ERROR, "misplaced K: field: K: must end the header", later.line, 1,
+                            blocks_export=True)
             elif not tune.body:
-                self.report(ERROR, "missing K: field: a tune header must end with K:", tune.line, 1)
+                self.report(ERROR, "missing K: field: a tune header must end with K:", tune.line, 1,
+                            blocks_export=True)
 
     def check_key(self, value: str, line: int, column: int) -> None:
         text = value.split("%", 1)[0].strip()
@@ -305,10 +347,16 @@ class _TuneChecker:
         if parse_key(text) is None:
             self.report(WARNING, f"unknown key {text!r}", line, column)
 
-    def check_meter(self, value: str, line: int, column: int) -> None:
+    def check_meter(self, value: str, line: int, column: int) -> bool:
+        """Report what is wrong with an M: value; True when its numbers are out of bounds."""
         text = value.split("%", 1)[0].strip()
         if text and not _METER.match(text):
             self.report(WARNING, f"M: {text!r} is not a meter like 6/8, C or none", line, column)
+        return self.out_of_bounds(meter_problem(text), line, column)
+
+    def check_length(self, multiple: Fraction, tok: Token, written: str | None = None) -> None:
+        """A note, rest or chord of `multiple` unit lengths must last a length music uses."""
+        self.out_of_bounds(note_length_problem(multiple * self.unit, written or tok.text), tok.line, tok.column)
 
     # -- the body ----------------------------------------------------------------------------------------
     def check_body(self) -> None:
@@ -317,6 +365,7 @@ class _TuneChecker:
         chord_length: Fraction | None = None
         in_grace: Token | None = None
         slurs: list[Token] = []
+        too_deep = 0  # slurs opened past MAX_SLUR_DEPTH, reported once and otherwise ignored
         open_repeat: Bar | None = None
         tuplet_left = 0
         tuplet_factor = Fraction(1)
@@ -347,9 +396,13 @@ class _TuneChecker:
             events.append(("units", length))
             last_element = (len(events) - 1, length)
 
+        kind: Kind | None = None
+        previous: Kind | None = None
+        run: tuple[Broken, int] | None = None  # the first broken-rhythm token of a run, and its signs so far
         for tok in tokenize_tune(tune):
-            kind = tok.kind
+            previous, kind = kind, tok.kind
             if kind is Kind.NOTE:
+                self.check_length(tok.length, tok)  # type: ignore[attr-defined]
                 if in_grace is not None:
                     continue
                 if in_chord is not None:
@@ -358,10 +411,12 @@ class _TuneChecker:
                     continue
                 element(tok.length, tok)  # type: ignore[attr-defined]
             elif kind is Kind.REST:
+                self.check_length(tok.length, tok)  # type: ignore[attr-defined]
                 if in_grace is None and in_chord is None:
                     element(tok.length, tok)  # type: ignore[attr-defined]
             elif kind is Kind.MULTI_REST:
                 assert isinstance(tok, Rest)
+                self.out_of_bounds(bar_rest_problem(int(tok.length), tok.text), tok.line, tok.column)
                 bars = min(int(tok.length), 64)  # more whole bars of rest change nothing
                 size = self.current_meter()
                 for _ in range(max(bars - 1, 0)):
@@ -379,6 +434,7 @@ class _TuneChecker:
                     self.report(ERROR, "] without a matching [", tok.line, tok.column)
                     continue
                 in_chord = None
+                self.check_length((chord_length or Fraction(1)) * tok.length, tok, f"chord {tok.text}")
                 if in_grace is None:
                     element((chord_length or Fraction(0)) * tok.length, tok)
             elif kind is Kind.GRACE_START:
@@ -390,9 +446,17 @@ class _TuneChecker:
                     self.report(ERROR, "} without a matching {", tok.line, tok.column)
                 in_grace = None
             elif kind is Kind.SLUR_START:
-                slurs.append(tok)
+                if len(slurs) < MAX_SLUR_DEPTH:
+                    slurs.append(tok)
+                    continue
+                if not too_deep:
+                    self.report(ERROR, f"slurs nested more than {MAX_SLUR_DEPTH} deep", tok.line, tok.column,
+                                blocks_export=True)
+                too_deep += 1
             elif kind is Kind.SLUR_END:
-                if slurs:
+                if too_deep:
+                    too_deep -= 1
+                elif slurs:
                     slurs.pop()
                 else:
                     self.report(ERROR, ") without a matching (", tok.line, tok.column)
@@ -407,6 +471,12 @@ class _TuneChecker:
                 tuplet_left = tok.r or p
             elif kind is Kind.BROKEN:
                 assert isinstance(tok, Broken)
+                # The tokenizer cuts a long run of signs into pieces of three: `>>>>>>` is two tokens.
+                run = (run[0], run[1] + tok.count) if previous is Kind.BROKEN and run else (tok, tok.count)
+                if run[1] > MAX_BROKEN:
+                    if run[1] - tok.count <= MAX_BROKEN:  # once per run
+                        self.out_of_bounds(broken_problem(run[1], tok.direction), run[0].line, run[0].column)
+                    continue
                 if last_element is None or in_chord is not None:
                     self.report(WARNING, f"broken rhythm {tok.text} without a note before it", tok.line,
                                 tok.column)
@@ -490,18 +560,18 @@ class _TuneChecker:
                         tok.column)
             return
         if name == "M":
-            self.check_meter(value, tok.line, value_column)
+            if self.check_meter(value, tok.line, value_column):
+                return
             text = value.split("%", 1)[0].strip()
             meter = None if text.lower() == "none" else bar_length(text)
             if meter is not None or text.lower() == "none":
                 self.meter_text = text
                 self.voice.events.append(("meter", meter))
         elif name == "L":
-            m = re.match(r"^\s*(\d+)\s*/\s*(\d+)", value)
-            if m and int(m.group(1)) > 0 and int(m.group(2)) > 0:
-                self.unit = Fraction(int(m.group(1)), int(m.group(2)))
-            else:
-                self.report(WARNING, f"L: {value!r} is not a unit length like 1/8", tok.line, value_column)
+            if not self.out_of_bounds(unit_problem(value), tok.line, value_column):
+                self.unit = parse_unit(value) or self.unit
+        elif name == "Q":
+            self.out_of_bounds(tempo_problem(value), tok.line, value_column)
         elif name == "K":
             self.check_key(value, tok.line, value_column)
         elif name == "V":
