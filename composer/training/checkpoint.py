@@ -12,6 +12,9 @@ from composer.errors import TrainingError
 from composer.training.config import ModelConfig, TrainConfig
 from composer.training.lstm import CharLSTM
 
+FORMAT = "composer-checkpoint-1"
+NOT_A_CHECKPOINT = "not a Composer checkpoint (damaged, cut short, or another program's file)"
+
 
 @dataclass(frozen=True)
 class Progress:
@@ -31,7 +34,7 @@ def save_checkpoint(path: Path, model: CharLSTM, train_config: TrainConfig, prog
                     optimizer: torch.optim.Optimizer | None = None, extra: dict | None = None) -> None:
     """Write a checkpoint next to `path` and move it into place, so a crash leaves the old one whole."""
     payload = {
-        "format": "composer-checkpoint-1",
+        "format": FORMAT,
         "model_config": model.config.to_dict(),
         "train_config": train_config.to_dict(),
         "model": model.state_dict(),
@@ -49,13 +52,21 @@ def save_checkpoint(path: Path, model: CharLSTM, train_config: TrainConfig, prog
 
 
 def load_checkpoint(path: Path) -> dict:
-    """The checkpoint's payload, loaded with `weights_only=True`."""
+    """The checkpoint's payload, loaded with `weights_only=True` (never otherwise: a checkpoint is data, not code).
+
+    A file that is missing or unreadable says why; any other file torch cannot read weights-only, or whose
+    contents are not a Composer checkpoint, is "not a Composer checkpoint" (torch's own message is not passed on:
+    it suggests loading the file unsafely)."""
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except (OSError, RuntimeError, EOFError) as exc:
-        raise TrainingError(f"cannot read checkpoint: {exc}", path=str(path)) from exc
-    if not isinstance(payload, dict) or payload.get("format") != "composer-checkpoint-1":
-        raise TrainingError("not a Composer checkpoint", path=str(path))
+        with open(path, "rb") as fh:
+            payload = torch.load(fh, map_location="cpu", weights_only=True)
+    except OSError as exc:
+        raise TrainingError(f"cannot read checkpoint: {exc.strerror or exc}", path=str(path)) from exc
+    except Exception:  # noqa: BLE001  (UnpicklingError, RuntimeError, EOFError, ...: not a file of ours)
+        raise TrainingError(NOT_A_CHECKPOINT, path=str(path)) from None
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT \
+            or not {"model_config", "model", "progress"} <= payload.keys():
+        raise TrainingError(NOT_A_CHECKPOINT, path=str(path))
     return payload
 
 
