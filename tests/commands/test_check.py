@@ -45,3 +45,20 @@ def test_unreadable_file_gives_a_message_not_a_traceback(tmp_path):
     assert "cannot read" in done.stderr and "Traceback" not in done.stderr
     folder = run(str(tmp_path))
     assert folder.returncode == 2 and "Traceback" not in folder.stderr
+
+
+def test_control_characters_from_the_file_are_escaped_not_sent_to_the_terminal(tmp_path):
+    path = tmp_path / "hostile.abc"
+    path.write_bytes(b'X:1\nT:t\nM:4/4\nL:1/8\nK:D\nAB "\x1b]0;owned\x07\x1b[2J"cd \xe2\x80\xaeA|\nY:\x1b[31m\n')
+    done = run(str(path))
+    assert done.returncode == 1
+    assert "\x1b" not in done.stdout and "\x07" not in done.stdout and "\u202e" not in done.stdout
+    assert "\\x1b" in done.stdout and "hostile.abc:6:4:" in done.stdout
+
+
+def test_a_zero_unit_length_is_an_error_with_its_place(tmp_path):
+    path = tmp_path / "zero.abc"
+    path.write_text("X:1\nT:t\nM:4/4\nL:1/0\nK:D\nABcd|\n")
+    done = run(str(path))
+    assert done.returncode == 1
+    assert f"{path}:4:3: error: L:1/0 is not a unit length" in done.stdout
