@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,11 +59,12 @@ def load_checkpoint(path: Path) -> dict:
     contents are not a Composer checkpoint, is "not a Composer checkpoint" (torch's own message is not passed on:
     it suggests loading the file unsafely)."""
     try:
-        with open(path, "rb") as fh:
-            payload = torch.load(fh, map_location="cpu", weights_only=True)
+        data = Path(path).read_bytes()
     except OSError as exc:
         raise TrainingError(f"cannot read checkpoint: {exc.strerror or exc}", path=str(path)) from exc
-    except Exception:  # noqa: BLE001  (UnpicklingError, RuntimeError, EOFError, ...: not a file of ours)
+    try:
+        payload = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+    except Exception:  # noqa: BLE001  (UnpicklingError, RuntimeError, EOFError, OSError: not a file of ours)
         raise TrainingError(NOT_A_CHECKPOINT, path=str(path)) from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT \
             or not {"model_config", "model", "progress"} <= payload.keys():
