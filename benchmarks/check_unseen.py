@@ -40,11 +40,17 @@ UNSEEN_DIR = ROOT / "benchmarks" / "data"
 _KEPT = (Kind.NOTE, Kind.REST, Kind.BROKEN)
 
 
+_RHYTHM_SUFFIX = re.compile(r"\s*(--.*|\b(reel|jig|slip jig|hornpipe|polka|slide|strathspey|waltz|march|air)\.?)$")
+
+
 def title_key(title: str) -> str:
-    """A title compared loosely: lower case, no leading "the", letters and digits only."""
+    """A title compared loosely: lower case, without a leading (or trailing ", The") "The", without a rhythm
+    added at the end ("Tobin's Jig", Ryan's "Golden Eagle -- Hornpipe"), letters and digits only."""
     text = title.strip().lower()
-    text = re.sub(r"^the\b", "", text)
-    return re.sub(r"[^a-z0-9]", "", text)
+    text = _RHYTHM_SUFFIX.sub("", text).strip(" .,")
+    text = re.sub(r"^the\b|,\s*the$", "", text.strip())
+    key = re.sub(r"[^a-z0-9]", "", text)
+    return key or re.sub(r"[^a-z0-9]", "", title.lower())
 
 
 def note_string(tune: Tune) -> str:
@@ -127,6 +133,11 @@ def main() -> int:
                 fail(tune, f"title {title!r} matches {titles[key]}")
             elif key in own_titles and own_titles[key] != tune.label:
                 fail(tune, f"title {title!r} repeats {own_titles[key]}")
+            else:
+                near = sorted(label for other, label in titles.items()
+                              if len(key) >= 8 and len(other) >= 8 and (key in other or other in key))
+                if near:
+                    print(f"note {tune.label}: near titles (check by hand): {'; '.join(near[:3])}")
             own_titles.setdefault(key, tune.label)
 
     # 2. note runs, against the references and the other tunes of the file
