@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
+from composer.abc.canonical import canonical_text
 from composer.abc.tunebook import read_tunebook
 from composer.errors import AbcError
-from composer.model.onnx_model import DEFAULT_MODEL, OnnxModel
+from composer.model.onnx_model import DEFAULT_MODEL, MAX_TUNE_CHARS, OnnxModel
 from composer.model.scoring import score_tunes
 from composer.paths import WEIGHTS
 
@@ -25,7 +27,16 @@ def run(args: argparse.Namespace) -> int:
         book = read_tunebook(args.file)
     except OSError as exc:
         raise AbcError(f"cannot read: {exc.strerror or exc}", path=str(args.file)) from exc
-    score = score_tunes(OnnxModel(args.model, weights=args.weights), book)
+    scored = []
+    for tune in book:
+        length = len(canonical_text(tune)) if tune.body else 0
+        if length > MAX_TUNE_CHARS:
+            place = AbcError(f"skipped: {length:,} characters, more than the {MAX_TUNE_CHARS:,} a tune may have "
+                             "for the model", path=str(args.file), tune=tune.reference, line=tune.line)
+            print(f"composer score: {place}", file=sys.stderr)
+        else:
+            scored.append(tune)
+    score = score_tunes(OnnxModel(args.model, weights=args.weights), scored)
     if not score.tunes:
         raise AbcError("no tune with music in this file", path=str(args.file))
     print(f"nats_per_char={score.nats_per_char:.4f} chars={score.chars} tunes={score.tunes}")

@@ -28,7 +28,7 @@ from composer.abc.canonical import canonical_body_lines, canonical_header
 from composer.abc.tunebook import Tune, read_string
 from composer.errors import AbcError
 from composer.model.constraint import AbcState
-from composer.model.onnx_model import OnnxModel
+from composer.model.onnx_model import MAX_TUNE_CHARS, OnnxModel
 from composer.model.sampling import Sampler, SamplingOptions
 from composer.model.vocab import INDEX, VOCAB, encode
 
@@ -126,6 +126,9 @@ def continuation_of(tune: Tune, line: int | None = None, column: int | None = No
     cut = partial[0]
     body = canonical_body_lines(cut)
     prime = canonical_header(tune.title, cut.meter, cut.unit, cut.key, cut.rhythm) + "\n".join(body)
+    if len(prime) > MAX_TUNE_CHARS:
+        raise AbcError(f"the tune is {len(prime):,} characters long before the position; the model reads "
+                       f"tunes of up to {MAX_TUNE_CHARS:,}", path=tune.path, tune=tune.reference, line=tune.line)
     if body and (prefix.endswith("\n") or not prefix.strip()):
         prime += "\n"
     return Continuation(prime, prefix)

@@ -28,6 +28,9 @@ from composer.paths import default_model_path, model_to_run
 
 #: The shipped default model, found relative to the package.
 DEFAULT_MODEL = default_model_path()
+#: The longest canonical tune the commands hand to a model, in characters: a long session tune has 3,000; one
+#: run over a million takes minutes and gigabytes of logits, so longer text is refused (or skipped) up front.
+MAX_TUNE_CHARS = 50_000
 _CUDA_LIBRARIES = ("libcudart.so.12", "libcublas.so.12", "libcudnn.so.9")
 
 

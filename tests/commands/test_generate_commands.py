@@ -187,3 +187,34 @@ def test_continue_without_a_key_line_names_the_line(tiny_onnx_model, tmp_path, c
     err = capsys.readouterr().err
     assert "K:" in err and f"{source}:1" in err
     assert "Traceback" not in err
+
+
+def _book_with_a_megabyte_line(path) -> None:
+    path.write_text(KESH + "\nX:4\nT:Endless\nM:4/4\nL:1/8\nK:D\n" + "ABcd efga|" * 100_000 + "\n")
+
+
+def test_continue_refuses_a_megabyte_tune_at_once(tiny_onnx_model, tmp_path, capsys):
+    import time
+
+    book = tmp_path / "huge.abc"
+    _book_with_a_megabyte_line(book)
+    started = time.monotonic()
+    code = main(["continue", str(book), "--tune", "4", "--model", str(tiny_onnx_model)])
+    assert time.monotonic() - started < 10  # the model never sees it: its run alone takes minutes
+    assert code == 1
+    err = capsys.readouterr().err
+    assert f"{book}:9" in err and "characters" in err and "Traceback" not in err
+
+
+def test_score_skips_a_megabyte_tune_with_a_word_and_scores_the_rest(tiny_onnx_model, tmp_path, capsys):
+    import time
+
+    book = tmp_path / "huge.abc"
+    _book_with_a_megabyte_line(book)
+    started = time.monotonic()
+    code = main(["score", str(book), "--model", str(tiny_onnx_model)])
+    assert time.monotonic() - started < 10  # the model never sees it: its run alone takes minutes
+    assert code == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("nats_per_char=") and out.rstrip().endswith("tunes=1")
+    assert f"{book}:9" in err and "skipped" in err
