@@ -12,6 +12,7 @@ import bisect
 import functools
 import math
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -19,31 +20,24 @@ from typing import TYPE_CHECKING
 
 import mido
 
+from composer.abc.bounds import MAX_TEMPO_QPM, MIN_TEMPO_QPM, TEMPO_WORDS, quarter_notes_a_minute
 from composer.abc.canonical import default_unit_length
 from composer.abc.tunebook import Tune
-from composer.errors import AbcError
 from composer.notation.atomic_file import Destination, write_bytes_atomically
-from composer.notation.music21_abc import music21_score
+from composer.notation.music21_abc import conversion_error, music21_score
 
 if TYPE_CHECKING:
     from music21 import stream
 
 __all__ = [
-    "ACCOMPANIMENT_CHANNEL", "ACCOMPANIMENT_PROGRAM", "DEFAULT_TEMPO_QPM", "NoteEvent", "midi_file",
-    "note_events", "tempo_qpm", "write_midi",
+    "ACCOMPANIMENT_CHANNEL", "ACCOMPANIMENT_PROGRAM", "DEFAULT_TEMPO_QPM", "TEMPO_WORDS", "NoteEvent",
+    "midi_file", "midi_text", "note_events", "tempo_qpm", "write_midi",
 ]
 
 #: abc2midi's tempo when a tune has no Q: field, in quarter notes per minute.
 DEFAULT_TEMPO_QPM = 120.0
 #: abc2midi's default `%%MIDI gracedivider`: a grace note lasts this fraction of the unit length L:.
 GRACE_DIVIDER = 4
-#: abc2midi's quarter notes a minute for a tempo word in Q: (its guide's table).
-TEMPO_WORDS = {
-    "larghissimo": 40, "adagissimo": 44, "lentissimo": 48, "largo": 56, "adagio": 59, "lento": 62,
-    "larghetto": 66, "adagietto": 76, "andante": 88, "andantino": 96, "moderato": 104, "allegretto": 112,
-    "allegro": 120, "vivace": 168, "vivo": 180, "presto": 192, "allegrissimo": 208, "vivacissimo": 220,
-    "prestissimo": 240,
-}
 ACCOMPANIMENT_CHANNEL = 8
 ACCOMPANIMENT_PROGRAM = 24  # GM acoustic guitar (nylon)
 TICKS_PER_QUARTER = 480
@@ -86,23 +80,8 @@ def tempo_qpm(tune: Tune) -> float:
     (`Q:"Andante"`) has abc2midi's value for it (TEMPO_WORDS); anything else, or no Q:, gives 120.
     """
     value = tune.field("Q")
-    if not value:
-        return DEFAULT_TEMPO_QPM
-    words = [TEMPO_WORDS.get(w.strip().lower()) for w in re.findall(r'"([^"]*)"', value)]
-    text = re.sub(r'"[^"]*"', " ", value)
-    match = re.search(r"((?:\d+/\d+\s*)+)=\s*(\d+(?:\.\d+)?)", text)
-    if match:
-        beat = sum((Fraction(int(n), int(d)) for n, d in re.findall(r"(\d+)/(\d+)", match.group(1))
-                    if int(d) > 0), Fraction(0))
-        bpm = float(match.group(2))
-        if beat > 0 and bpm > 0:
-            return bpm * float(beat * 4)
-        return DEFAULT_TEMPO_QPM
-    bare = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*", text)
-    if bare and float(bare.group(1)) > 0:
-        return float(bare.group(1))
-    known = [w for w in words if w]
-    return float(known[0]) if known else DEFAULT_TEMPO_QPM
+    qpm = quarter_notes_a_minute(value) if value else None
+    return DEFAULT_TEMPO_QPM if qpm is None else qpm
 
 
 def note_events(tune: Tune, *, accompaniment: bool = False, tempo_bpm: float | None = None,
@@ -134,7 +113,9 @@ def midi_file(tune: Tune, *, accompaniment: bool = False, tempo_bpm: float | Non
     soundings = _performance(tune, accompaniment=accompaniment, program=program, grace_notes=True, qpm=qpm)
     midi = mido.MidiFile(type=1, ticks_per_beat=TICKS_PER_QUARTER)
     conductor = mido.MidiTrack()
-    conductor.append(mido.MetaMessage("track_name", name=tune.title or tune.label, time=0))
+    conductor.append(mido.MetaMessage("track_name", name=midi_text(tune.title or tune.label), time=0))
+    # MIDI's tempo field holds 3.6 to 60 million quarter notes a minute; keep to musical tempos.
+    qpm = min(max(qpm, MIN_TEMPO_QPM), MAX_TEMPO_QPM)
     conductor.append(mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(qpm), time=0))
     signature = _time_signature(tune.meter)
     if signature:
@@ -157,6 +138,29 @@ def write_midi(tune: Tune, path: Destination, **options) -> None:
     buffer = io.BytesIO()
     midi_file(tune, **options).save(file=buffer)
     write_bytes_atomically(path, buffer.getvalue())
+
+
+#: Spellings in Latin-1 (MIDI's text encoding, as mido writes it) of characters common in tune titles.
+_LATIN1_SPELLINGS = {
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u201c": '"', "\u201d": '"',
+    "\u201e": '"', "\u2033": '"', "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-", "\u2026": "...",
+    "\u0152": "OE", "\u0153": "oe", "\u0141": "L", "\u0142": "l", "\u0131": "i", "\u266f": "#", "\u266d": "b",
+}
+
+
+def midi_text(text: str) -> str:
+    """`text` in MIDI's text encoding (Latin-1): itself where it fits, else transliterated (’ → ', — → -,
+    ő → o) and `?` for what has no spelling (海); control characters become spaces. Never fails."""
+    out = []
+    for ch in text:
+        if ord(ch) < 256:
+            out.append(ch if ch.isprintable() else " ")
+        elif ch in _LATIN1_SPELLINGS:
+            out.append(_LATIN1_SPELLINGS[ch])
+        else:
+            decomposed = unicodedata.normalize("NFKD", ch)
+            out.append("".join(c for c in decomposed if ord(c) < 256 and c.isprintable()) or "?")
+    return "".join(out)
 
 
 def _time_signature(meter: str | None) -> tuple[int, int] | None:
@@ -251,8 +255,7 @@ def _expanded_score(tune: Tune) -> stream.Score:
         _untie_what_abc2midi_plays_apart(expanded)
         return expanded.stripTies()
     except Exception as exc:  # music21's tie walker fails on some malformed scores
-        raise AbcError(f"music21 cannot merge the ties of {tune.label!r}: {exc}", path=tune.path,
-                       tune=tune.reference, line=tune.line) from exc
+        raise conversion_error(tune, "cannot be played: its ties cannot be followed") from exc
 
 
 def _untie_what_abc2midi_plays_apart(score: stream.Score) -> None:
@@ -434,8 +437,10 @@ def _timed_graces(notes: list[_Sounding], grace_length: Fraction) -> list[_Sound
             pending.append(current)
             index += 1
             continue
-        group = [n for n in notes[index:] if not n.grace and n.start == current.start]
-        index += len(group)
+        end = index + 1  # the notes struck with it (a chord): the run starting at the same time
+        while end < len(notes) and not notes[end].grace and notes[end].start == current.start:
+            end += 1
+        group, index = notes[index:end], end
         if not pending:
             timed.extend(group)
             continue

@@ -9,6 +9,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from composer.abc.canonical import default_unit_length
+from composer.abc.checker import ERROR, check_tune, export_blockers, printable
 from composer.abc.keys import KeySignature, bar_length, default_tuplet_time, parse_key
 from composer.abc.tunebook import Tune
 from composer.errors import AbcError
@@ -18,8 +19,8 @@ if TYPE_CHECKING:
     from music21 import stream
 
 __all__ = [
-    "ROLL_MARKER", "TRILL_MARKER", "mark_ornaments", "mend_chord_symbol", "music21_score", "music21_text",
-    "open_implied_repeats",
+    "ROLL_MARKER", "TRILL_MARKER", "conversion_error", "mark_ornaments", "mend_chord_symbol", "music21_score",
+    "music21_text", "open_implied_repeats", "require_exportable", "tune_name",
 ]
 
 _QUOTED = re.compile(r'"([^"\n]*)"')
@@ -356,11 +357,47 @@ def mark_ornaments(line: str) -> str:
     return "".join(out)
 
 
+def tune_name(tune: Tune) -> str:
+    """The tune for a message: `X:3 The Kesh`, at most 60 characters, control characters escaped."""
+    label = tune.label
+    return printable(label if len(label) <= 60 else label[:59] + "…")
+
+
+def require_exportable(tune: Tune) -> None:
+    """Refuse a tune the checker finds unplayable (composer.abc.checker.export_blockers: numbers outside
+    musical bounds, no K:) before music21 sees it, which would run for minutes or take gigabytes on it.
+
+    Raises AbcError naming the tune, the place and the reason.
+    """
+    blockers = export_blockers(tune)
+    if not blockers:
+        return
+    first = blockers[0]
+    others = len(blockers) - 1
+    more = f" ({others} more such problem{'s' if others > 1 else ''} in the tune)" if others else ""
+    raise AbcError(f"{tune_name(tune)} cannot be exported: {first.message}{more}", path=tune.path,
+                   tune=tune.reference, line=first.line, column=first.column)
+
+
+def conversion_error(tune: Tune, what: str) -> AbcError:
+    """The AbcError for a tune music21 failed on: the checker's first error says what and where, else the
+    tune is named without the library's internals (the exception stays chained as the cause)."""
+    errors = [d for d in check_tune(tune) if d.severity == ERROR]
+    if errors:
+        first = errors[0]
+        return AbcError(f"{tune_name(tune)} {what}: {first.message}", path=tune.path, tune=tune.reference,
+                        line=first.line, column=first.column)
+    return AbcError(f"{tune_name(tune)} {what}: its notes use something the converter does not handle, "
+                    "though the checker finds no error", path=tune.path, tune=tune.reference, line=tune.line)
+
+
 def music21_score(tune: Tune) -> stream.Score:
-    """The tune as a music21 Score; AbcError naming the tune when music21 cannot read it."""
+    """The tune as a music21 Score; AbcError naming the tune (and the place, when the checker finds it) when
+    the tune is outside musical bounds (see require_exportable) or music21 cannot read it."""
     from music21 import abcFormat
     from music21.abcFormat import translate
 
+    require_exportable(tune)
     text = music21_text(tune)
     try:
         with warnings.catch_warnings():
@@ -368,11 +405,9 @@ def music21_score(tune: Tune) -> stream.Score:
             handler = abcFormat.ABCFile().readstr(text)
             score = translate.abcToStreamScore(handler)
     except Exception as exc:  # music21 raises many unrelated types on bad input
-        reason = " ".join(str(exc).split())
-        raise AbcError(f"music21 cannot read {tune.label!r}: {type(exc).__name__}: {reason}",
-                       path=tune.path, tune=tune.reference, line=tune.line) from exc
+        raise conversion_error(tune, "cannot be read as music") from exc
     if not score.parts:
-        raise AbcError(f"music21 found no music in {tune.label!r}", path=tune.path, tune=tune.reference,
+        raise AbcError(f"{tune_name(tune)} has no music to export", path=tune.path, tune=tune.reference,
                        line=tune.line)
     return score
 

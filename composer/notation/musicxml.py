@@ -9,10 +9,9 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from composer.abc.tunebook import Tune
-from composer.errors import AbcError
 from composer.notation.abc_from_score import ImportedAbc
 from composer.notation.atomic_file import Destination, write_bytes_atomically
-from composer.notation.music21_abc import music21_score
+from composer.notation.music21_abc import conversion_error, music21_score
 
 if TYPE_CHECKING:
     from music21 import stream
@@ -78,8 +77,7 @@ def musicxml_bytes(tune: Tune) -> bytes:
             exporter.makeNotation = False
             document = exporter.parse()
     except Exception as exc:  # music21's exporter raises many unrelated types on odd scores
-        raise AbcError(f"cannot write {tune.label!r} as MusicXML: {type(exc).__name__}: {exc}",
-                       path=tune.path, tune=tune.reference, line=tune.line) from exc
+        raise conversion_error(tune, "cannot be written as MusicXML") from exc
     # music21 names itself the composer of a tune without C:; a traditional tune has none.
     return _MUSIC21_COMPOSER.sub(b"", document)
 
