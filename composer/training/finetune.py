@@ -32,6 +32,8 @@ from composer.training.export import export_onnx, make_card, model_from_onnx, re
 from composer.training.loop import Trainer, TrainEvent, evaluate
 
 FINISHED_MARK = "finished.json"
+#: The files a run folder holds; a folder with any of them is a run, never written over by another.
+RUN_FILES = ("checkpoint.pt", "best.pt", "log.jsonl", "request.json", FINISHED_MARK)
 
 
 @dataclass(frozen=True)
@@ -184,6 +186,26 @@ def unfinished_runs() -> list[Path]:
                   if (p / "checkpoint.pt").is_file() and not (p / FINISHED_MARK).is_file())
 
 
+def holds_a_run(folder: Path) -> bool:
+    """Whether `folder` holds any file of a training run."""
+    return any((folder / name).exists() for name in RUN_FILES)
+
+
+def fresh_run_folder(wanted: Path) -> Path:
+    """`wanted`, created, or when it holds a run already the first of `wanted-2`, `wanted-3`, ... that does not:
+    starting again never deletes a person's run (an interrupted one can still be resumed from its folder)."""
+    candidate, number = wanted, 1
+    while True:
+        if not holds_a_run(candidate):
+            try:
+                candidate.mkdir(parents=True, exist_ok=True)
+                return candidate
+            except FileExistsError:  # a file of that name: not a folder to run in
+                pass
+        number += 1
+        candidate = wanted.with_name(f"{wanted.name}-{number}")
+
+
 class Finetune:
     """One fine-tuning run: base ONNX model + tunebooks → run folder → user model folder."""
 
@@ -198,6 +220,10 @@ class Finetune:
         self.settings = settings
         self.run_dir = run_dir or run_folder(name)
         self.models_dir = models_dir or user_models_dir()
+        self.model_path = self.models_dir / f"{name}.onnx"
+        if self.model_path.resolve() == self.base_model.resolve():  # said before any work, not after training
+            raise TrainingError("the fine-tuned model would overwrite its base model; choose another name",
+                                path=str(self.model_path))
         self.corpus, self.report = prepare_data(self.tunebooks, settings, validate)
         self.base_card = read_card(self.base_model)
         base = model_from_onnx(self.base_model)
@@ -210,10 +236,8 @@ class Finetune:
             augment_semitones=(-2, -1, 1, 2) if settings.augment else (), freeze_layers=settings.freeze_layers,
             validation_fraction=settings.validation_fraction, seed=settings.seed, threads=settings.threads)
         resume = resume and (self.run_dir / "checkpoint.pt").is_file()
-        if not resume:
-            self.run_dir.mkdir(parents=True, exist_ok=True)
-            for stale in ("checkpoint.pt", "best.pt", "log.jsonl", FINISHED_MARK):
-                (self.run_dir / stale).unlink(missing_ok=True)
+        if not resume:  # a fresh run never replaces another run's files: it takes a folder of its own
+            self.run_dir = fresh_run_folder(self.run_dir)
         self.before = evaluate(base, [t.text for t in self.corpus.validation])[0]
         self._write_request()
         self.trainer = Trainer(self.model_config, self.train_config, self.corpus, self.run_dir, resume=resume,
@@ -252,7 +276,7 @@ class Finetune:
             validation_nats_per_char_before=round(self.before, 4),
             validation_nats_per_char=round(progress.best_nats, 4), fine_tuned=True)
         self.models_dir.mkdir(parents=True, exist_ok=True)
-        path = self.models_dir / f"{self.name}.onnx"
+        path = self.model_path
         if path.resolve() == self.base_model.resolve():
             raise TrainingError("the fine-tuned model would overwrite its base model; choose another name",
                                 path=str(path))

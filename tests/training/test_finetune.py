@@ -85,7 +85,9 @@ def test_finetune_lowers_validation_loss_and_exports_a_model_the_generator_loads
     assert unfinished_runs() == []  # the run is marked finished
 
     model = OnnxModel(path, device="cpu", threads=1)
-    assert model.card["steps"] == steps[-1]["step"]
+    assert model.path == data_home / "models" / "hornpipes.int8.onnx"  # its int8 twin, written beside it, runs
+    assert model.weights == "int8" and model.card["fine_tuned"] and model.card["steps"] == steps[-1]["step"]
+    assert OnnxModel(path, weights="float32", device="cpu", threads=1).weights == "float32"
     request = new_tune_request(meter="4/4", key="G", count=2, max_chars=200,
                                sampling=SamplingOptions(temperature=0.8, seed=3))
     results = Generator(model).generate(request)
@@ -154,3 +156,46 @@ def test_sigterm_cancels_at_a_batch_with_a_checkpoint_and_no_export(tiny_onnx_mo
     assert not (data_home / "models" / "stopped.onnx").exists()
     assert progress_of(load_checkpoint(run_folder("stopped") / "checkpoint.pt")).step == finished["step"]
     assert unfinished_runs() == [run_folder("stopped")]
+
+
+def _plant_run(folder: Path) -> dict[str, bytes]:
+    """An interrupted run's files (their bytes stand for the person's work)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {"checkpoint.pt": b"interrupted run, step 900", "best.pt": b"best so far, step 800",
+             "log.jsonl": b'{"event": "TrainStep", "step": 1}\n', "request.json": b'{"name": "mine"}'}
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    return files
+
+
+@pytest.mark.parametrize("explicit", [False, True])
+def test_a_new_run_never_replaces_an_existing_run(explicit, tiny_onnx_model, thirty_tunes, data_home, tmp_path):
+    from composer.training.finetune import run_folder
+
+    old = tmp_path / "my-run" if explicit else run_folder("mine")
+    planted = _plant_run(old)
+    extra = ("--run-dir", str(old)) if explicit else ()
+    events = run_finetune(tiny_onnx_model, [thirty_tunes], "mine", "--epochs", "1", *extra)
+    assert {name: (old / name).read_bytes() for name in planted} == planted
+    assert sorted(p.name for p in old.iterdir()) == sorted(planted)
+    new = Path(events[0]["run_dir"])
+    assert new != old and new.parent == old.parent and new.name.startswith(old.name)
+    assert (new / "best.pt").is_file() and of_kind(events, "FinetuneExported")
+
+
+def test_a_name_that_would_overwrite_the_base_model_is_refused_before_training(tiny_onnx_model, thirty_tunes,
+                                                                                 data_home, tmp_path):
+    import shutil
+
+    models = tmp_path / "models"
+    models.mkdir()
+    base = models / "mine.onnx"
+    shutil.copy(tiny_onnx_model, base)
+    base_hash = sha256(base)
+    done = subprocess.run(finetune_command(base, [thirty_tunes], "mine", "--models-dir", str(models)),
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert "overwrite its base model" in done.stderr and "Traceback" not in done.stderr
+    assert done.stdout == ""  # no data report, no training step
+    assert sha256(base) == base_hash
+    assert not (data_home / "finetune").exists()
