@@ -58,6 +58,7 @@ def test_finetuning_the_shipped_model_lowers_its_loss_on_new_tunes(essen_thirty,
     from composer.model.sampling import SamplingOptions
 
     model = OnnxModel(exported["path"], device="cpu", threads=1)
+    assert model.path.name == "essen.int8.onnx" and model.weights == "int8"  # both twins exported; int8 runs
     assert model.layer_sizes == (640, 640)
     results = Generator(model).generate(new_tune_request(meter="4/4", key="G", count=2, max_chars=300,
                                                          sampling=SamplingOptions(seed=5)))
