@@ -126,3 +126,15 @@ def test_generate_says_which_file_ran(twins):
         names[weights] = next(line for line in done.stderr.splitlines() if line.startswith("model: "))
     assert names["int8"].startswith("model: jigs.int8.onnx,") and "int8 weights" in names["int8"]
     assert names["float32"].startswith("model: jigs.onnx,") and "float32 weights" in names["float32"]
+
+
+def test_fine_tuning_named_a_twin_starts_from_its_float32_model_and_exports_both(twins, thirty_tunes, data_home):
+    from composer.training.finetune import Finetune, FinetuneExported, FinetuneSettings
+
+    float32, int8 = twins
+    job = Finetune(int8, [thirty_tunes], "from-twin", FinetuneSettings(epochs=1, threads=1), validate=False)
+    assert job.base_model == float32 and job.base_card["weights"] == "float32"
+    exported = [event for event in job.run() if isinstance(event, FinetuneExported)][-1]
+    path = Path(exported.path)
+    assert path == data_home / "models" / "from-twin.onnx" and exported.card["base_model"] == "jigs.onnx"
+    assert OnnxModel(path, device="cpu").path == data_home / "models" / "from-twin.int8.onnx"
