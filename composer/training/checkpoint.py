@@ -41,6 +41,7 @@ def save_checkpoint(path: Path, model: CharLSTM, train_config: TrainConfig, prog
         "model": model.state_dict(),
         "progress": {k: getattr(progress, k) for k in Progress.__dataclass_fields__},
         "extra": extra or {},
+        "rng": random_state(),
     }
     if optimizer is not None:
         payload["optimizer"] = optimizer.state_dict()
@@ -70,6 +71,24 @@ def load_checkpoint(path: Path) -> dict:
             or not {"model_config", "model", "progress"} <= payload.keys():
         raise TrainingError(NOT_A_CHECKPOINT, path=str(path))
     return payload
+
+
+def random_state() -> dict:
+    """torch's random generators (CPU, and CUDA where in use): dropout draws from them, so a resumed run must
+    go on from the same state to be bit-exact. Batch order and augmentation are seeded per epoch already."""
+    state = {"torch": torch.get_rng_state()}
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def restore_random_state(payload: dict) -> None:
+    """Put torch's generators back where the checkpoint's run left them (older checkpoints have no state)."""
+    state = payload.get("rng") or {}
+    if "torch" in state:
+        torch.set_rng_state(state["torch"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
 
 
 def model_from_checkpoint(payload: dict) -> CharLSTM:

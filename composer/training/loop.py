@@ -18,7 +18,13 @@ from torch import nn
 
 from composer.errors import TrainingError
 from composer.training.batches import epoch_batches, make_batch
-from composer.training.checkpoint import Progress, load_checkpoint, progress_of, save_checkpoint
+from composer.training.checkpoint import (
+    Progress,
+    load_checkpoint,
+    progress_of,
+    restore_random_state,
+    save_checkpoint,
+)
 from composer.training.config import ModelConfig, TrainConfig
 from composer.training.corpus import Corpus
 from composer.training.distributed import Distributed
@@ -186,6 +192,8 @@ class Trainer:
             if "optimizer" in payload:
                 self.optimizer.load_state_dict(payload["optimizer"])
             self.progress = progress_of(payload)
+            restore_random_state(payload)
+            self._forget_log_after(self.progress.step)
         self.model = self.dist.wrap(self.model)
 
     @property
@@ -198,6 +206,24 @@ class Trainer:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         with open(self.out_dir / "log.jsonl", "a") as fh:
             fh.write(json.dumps({"event": type(event).__name__, **asdict(event)}) + "\n")
+
+    def _forget_log_after(self, step: int) -> None:
+        """Drop the log's records past the checkpoint's `step` (a killed run got further; those steps are trained
+        again) and its TrainingFinished records (the run goes on), so every step is logged once."""
+        path = self.out_dir / "log.jsonl"
+        if not self.dist.is_main or not path.is_file():
+            return
+        kept = []
+        for line in path.read_text().splitlines():
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:  # a line cut short by the kill
+                continue
+            if record.get("event") != "TrainingFinished" and record.get("step", 0) <= step:
+                kept.append(line + "\n")
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text("".join(kept))
+        os.replace(tmp, path)
 
     def _save(self, name: str, extra_progress: Progress) -> CheckpointSaved | None:
         if not self.dist.is_main:
@@ -217,9 +243,9 @@ class Trainer:
         started = time.monotonic() - p.elapsed
         window_chars, window_start = 0, time.monotonic()
         last_checkpoint_step = p.step
-        reason = "budget spent"
+        reason = self._stop_reason(cancel)  # a resumed run may have spent its budget already
         self.model.train()
-        while True:
+        while reason is None:
             batches = epoch_batches(train_texts, cfg.batch_size, cfg.seed + p.epoch, transform, p.batch_in_epoch)
             for number, batch in enumerate(batches, start=p.batch_in_epoch):
                 state = None
@@ -262,6 +288,8 @@ class Trainer:
                         yield evaluation
                         if best:
                             self._save("best.pt", p)
+                    if cfg.max_steps and p.step >= cfg.max_steps:
+                        break  # the budget is spent within this batch: the rest of it is not trained on
                 # A batch boundary: the place where checkpoints and stops happen.
                 p = replace(p, batch_in_epoch=number + 1, elapsed=time.monotonic() - started)
                 self.progress = p

@@ -136,3 +136,49 @@ def test_augmentation_moves_half_the_tunes_into_playable_keys(tiny_corpus):
             assert out.count("|") == text.count("|")
     assert 0.35 < moved / (4 * len(texts)) < 0.65
     assert transposer(()) is None
+
+
+def _steps_logged(out) -> list[int]:
+    return [r["step"] for r in map(json.loads, (out / "log.jsonl").read_text().splitlines())
+            if r["event"] == "TrainStep"]
+
+
+def test_resume_with_dropout_is_bit_exact_and_logs_each_step_once(tmp_path, tiny_corpus):
+    """A fine-tune's dropout draws from torch's generator: a resumed run must go on with the same draws."""
+    from dataclasses import replace
+
+    preset = load_preset("tiny")
+    model_config = replace(preset.model, dropout=0.3)
+    config = preset.train.with_budget(max_steps=30)
+    straight = Trainer(model_config, config, tiny_corpus, tmp_path / "a")
+    straight_events = list(straight.run())
+    interrupted = Trainer(model_config, config, tiny_corpus, tmp_path / "b")
+    events = interrupted.run()
+    for event in events:  # killed: the events stop coming after step 17, the last checkpoint was at step 10
+        if isinstance(event, TrainStep) and event.step == 17:
+            break
+    events.close()
+    saved = load_checkpoint(tmp_path / "b" / "checkpoint.pt")["progress"]["step"]
+    assert 0 < saved < 17
+    resumed = Trainer(model_config, config, tiny_corpus, tmp_path / "b", resume=True)
+    resumed_events = list(resumed.run())
+    assert resumed.progress.step == straight.progress.step
+    a, b = straight.core_model.state_dict(), resumed.core_model.state_dict()
+    assert all(torch.equal(a[k], b[k]) for k in a), [k for k in a if not torch.equal(a[k], b[k])]
+    last = [e for e in straight_events if isinstance(e, Evaluation)][-1]
+    assert [e for e in resumed_events if isinstance(e, Evaluation)][-1].nats_per_char == last.nats_per_char
+    assert _steps_logged(tmp_path / "b") == _steps_logged(tmp_path / "a") == list(range(1, 31))
+
+
+def test_the_step_budget_is_exact_and_a_spent_run_does_not_train_on(tmp_path, tiny_corpus):
+    preset = load_preset("tiny")  # batches of long tunes take several 64-character chunks: several steps each
+    for budget in (7, 23):
+        out = tmp_path / str(budget)
+        events = list(Trainer(preset.model, preset.train.with_budget(max_steps=budget), tiny_corpus, out).run())
+        assert events[-1].step == budget and events[-1].reason == "step budget spent"
+        assert _steps_logged(out) == list(range(1, budget + 1))
+        again = Trainer(preset.model, preset.train.with_budget(max_steps=budget), tiny_corpus, out, resume=True)
+        events = list(again.run())
+        assert not [e for e in events if isinstance(e, TrainStep)]
+        assert events[-1].step == budget and isinstance(events[-1], TrainingFinished)
+        assert _steps_logged(out) == list(range(1, budget + 1))
