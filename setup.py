@@ -6,7 +6,8 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 
 ROOT = Path(__file__).resolve().parent
-#: Top-level folders copied into the built package, with the files of each that ship (checkpoints do not).
+#: Top-level folders copied into the built package, with the files of each that ship (checkpoints do not):
+#: models/*.onnx is each float32 model and its int8 twin NAME.int8.onnx.
 SHIPPED = {"resources": ("**/*.abc", "**/*.svg", "**/*.md"), "models": ("*.onnx", "*.md", "*.json")}
 
 

@@ -1,7 +1,8 @@
 #!/bin/sh
 # `make package`: build the one-folder bundle dist/composer/ with PyInstaller, then smoke-test the build itself:
 # --version, the window offscreen (and on Xvfb when xvfb-run exists) opening a tune and exporting MIDI, the CLI
-# export and check, and the message `composer train` gives without PyTorch.
+# export and check, the message `composer train` gives without PyTorch, and `composer generate` running the shipped
+# model's int8 twin (and its float32 file with --weights float32).
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -60,10 +61,25 @@ grep -q "PyTorch" "$SMOKE/train.err" || { cat "$SMOKE/train.err" >&2; fail "comp
 echo "  composer train: says it needs PyTorch"
 
 if [ -f "$DIST/_internal/models/default.onnx" ]; then
+    MODELS_DIR=${COMPOSER_BUNDLE_MODELS:-models}
+    if [ -f "$MODELS_DIR/default.int8.onnx" ]; then
+        [ -f "$DIST/_internal/models/default.int8.onnx" ] || fail "the bundle has no default.int8.onnx"
+        RUNS=default.int8.onnx
+    else
+        RUNS=default.onnx
+    fi
     "$APP" generate --count 1 --seed 1 --max-chars 600 -o "$SMOKE/generated.abc" 2>"$SMOKE/generate.err" \
         || { cat "$SMOKE/generate.err" >&2; fail "composer generate exited with the shipped model"; }
     grep -q "^X:1" "$SMOKE/generated.abc" || fail "composer generate wrote no tune"
-    echo "  composer generate: $(grep -c . "$SMOKE/generated.abc") lines from the shipped model"
+    grep -q "^model: $RUNS," "$SMOKE/generate.err" \
+        || { cat "$SMOKE/generate.err" >&2; fail "composer generate did not run $RUNS"; }
+    echo "  composer generate: $(grep -c . "$SMOKE/generated.abc") lines from the shipped model ($RUNS)"
+    "$APP" generate --weights float32 --count 1 --seed 1 --max-chars 200 -o "$SMOKE/float32.abc" \
+        2>"$SMOKE/float32.err" \
+        || { cat "$SMOKE/float32.err" >&2; fail "composer generate --weights float32 exited"; }
+    grep -q "^model: default.onnx," "$SMOKE/float32.err" \
+        || fail "composer generate --weights float32 did not run default.onnx"
+    echo "  composer generate --weights float32: runs default.onnx"
 else
     echo "  (no models/default.onnx yet: the bundle carries no model; composer generate was not tried)"
 fi

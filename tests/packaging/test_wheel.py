@@ -102,6 +102,8 @@ def test_wheel_carries_every_module_and_the_shipped_folders_byte_for_byte(projec
         names = set(archive.namelist())
         shipped = _shipped(project)
         assert "composer/models/probe.onnx" in shipped and "composer/resources/examples.abc" in shipped
+        if (REPO / "models" / "default.int8.onnx").is_file():  # the shipped default and its int8 twin
+            assert {"composer/models/default.onnx", "composer/models/default.int8.onnx"} <= set(shipped)
         for name, source in shipped.items():
             assert archive.read(name) == source.read_bytes(), name
     modules = {path.relative_to(project).as_posix() for path in (project / "composer").rglob("*.py")}
@@ -155,3 +157,12 @@ def test_installed_wheel_runs_and_finds_its_resources_and_models(wheel, tmp_path
     assert int(template_count) == len(list((REPO / "resources" / "templates").glob("*.abc")))
     assert Path(models) == Path(package_root) / "models"
     assert (Path(models) / "probe.onnx").is_file()
+
+    if not (Path(models) / "default.int8.onnx").is_file():
+        return  # a clone without the trained models
+    generated = subprocess.run([str(fresh / "bin" / "composer"), "generate", "--count", "1", "--seed", "1",
+                                "--max-chars", "200"], cwd=tmp_path, env=env, capture_output=True, text=True,
+                               timeout=120)
+    assert generated.returncode == 0, generated.stderr
+    assert generated.stdout.startswith("X:1")
+    assert "model: default.int8.onnx," in generated.stderr and "int8 weights" in generated.stderr  # the twin runs
