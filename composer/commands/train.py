@@ -19,6 +19,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(default: the default model's corpus)")
     parser.add_argument("--out", type=Path, required=True, help="run folder: log, checkpoints, model.onnx")
     parser.add_argument("--resume", action="store_true", help="go on from the run folder's last checkpoint")
+    parser.add_argument("--init-from", type=Path, metavar="MODEL.onnx",
+                        help="start from this model's weights (same shape as the preset) instead of random ones")
     parser.add_argument("--minutes", type=float, help="time budget (overrides the preset)")
     parser.add_argument("--steps", type=int, help="step budget (overrides the preset)")
     parser.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
@@ -35,8 +37,11 @@ def run(args: argparse.Namespace) -> int:
     from composer.training.config import load_preset
     from composer.training.corpus import DEFAULT_CORPUS, build_corpus
     from composer.training.export import export_onnx, make_card
-    from composer.training.loop import Evaluation, Trainer, TrainingFinished, TrainStep
+    from composer.training.loop import Evaluation, Trainer, TrainingFinished, TrainStep, holds_a_run
 
+    if not args.resume and holds_a_run(args.out):  # said before the corpus is built, which can take minutes
+        raise TrainingError("this folder holds a training run already; --resume goes on from it, or choose "
+                            "another --out (a run is never written over)", path=str(args.out))
     preset = load_preset(args.config or args.preset)
     config = preset.train.with_budget(args.minutes, args.steps)
     if args.threads:
@@ -47,7 +52,17 @@ def run(args: argparse.Namespace) -> int:
     info = corpus.describe()
     print(f"data: {info['train_tunes']} training tunes ({info['train_chars']} chars), "
           f"{info['validation_tunes']} validation tunes, {info['rejected_tunes']} rejected", flush=True)
-    trainer = Trainer(preset.model, config, corpus, args.out, resume=args.resume, extra={"preset": preset.name})
+    initial_state = None
+    if args.init_from and not args.resume:
+        from composer.training.export import model_from_onnx
+
+        start = model_from_onnx(args.init_from)
+        if start.config != preset.model:
+            raise TrainingError(f"{args.init_from} has the shape {start.config.to_dict()}, "
+                                f"not the preset's {preset.model.to_dict()}")
+        initial_state = start.state_dict()
+    trainer = Trainer(preset.model, config, corpus, args.out, resume=args.resume, initial_state=initial_state,
+                      extra={"preset": preset.name, **({"init_from": str(args.init_from)} if args.init_from else {})})
     if trainer.dist.is_main:
         print(f"model: {preset.name} {preset.model.to_dict()}, {trainer.core_model.parameter_count()} parameters",
               flush=True)

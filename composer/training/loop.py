@@ -158,6 +158,15 @@ def transposer(semitones: tuple[int, ...]):
     return transform
 
 
+#: The files a training run writes into its folder as it goes.
+TRAINING_FILES = ("checkpoint.pt", "best.pt", "log.jsonl")
+
+
+def holds_a_run(folder: Path) -> bool:
+    """Whether `folder` holds a training run's files."""
+    return any((Path(folder) / name).exists() for name in TRAINING_FILES)
+
+
 class Trainer:
     """Trains a CharLSTM on a corpus into `out_dir` (log.jsonl, checkpoint.pt, best.pt); resumable."""
 
@@ -182,6 +191,9 @@ class Trainer:
                                            weight_decay=train_config.weight_decay)
         self.progress = Progress()
         checkpoint = self.out_dir / "checkpoint.pt"
+        if not resume and holds_a_run(self.out_dir):
+            raise TrainingError("this folder holds a training run already; resume it, or train into another "
+                                "folder (a run is never written over)", path=str(self.out_dir))
         if resume:
             if not checkpoint.is_file():
                 raise TrainingError("nothing to resume: no checkpoint.pt", path=str(self.out_dir))

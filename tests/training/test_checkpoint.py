@@ -66,3 +66,17 @@ def test_train_resume_from_a_garbage_checkpoint_says_so(tmp_path, capsys):
     assert code == 1
     err = capsys.readouterr().err
     assert "not a Composer checkpoint" in err and "weights_only" not in err
+
+
+def test_train_into_a_folder_holding_a_run_refuses_and_keeps_it(tmp_path, capsys):
+    from composer.cli import main
+
+    run = tmp_path / "run"
+    run.mkdir()
+    files = {"checkpoint.pt": b"a week of training", "log.jsonl": b'{"event": "TrainStep", "step": 1}\n'}
+    for name, data in files.items():
+        (run / name).write_bytes(data)
+    code = main(["train", "--preset", "tiny", "--data", str(tmp_path / "none.abc"), "--out", str(run), "--steps", "1"])
+    assert code == 1
+    assert "holds a training run" in capsys.readouterr().err
+    assert {name: (run / name).read_bytes() for name in files} == files
