@@ -194,6 +194,11 @@ def default_soundfont() -> SoundFont:
     env = os.environ.get(SOUNDFONT_ENV, "")
     if env and os.path.isfile(env):
         return read_soundfont(env)
+    missing = [p for p in env.split(os.pathsep) if p and not os.path.exists(p)]
+    if missing:  # the person asked for this file or folder: using another without a word would mislead
+        raise AudioError(f"no such file or folder, yet {SOUNDFONT_ENV} names it; set {SOUNDFONT_ENV} to a "
+                         "SoundFont file or a folder of them, or unset it to use the best installed one",
+                         path=os.pathsep.join(missing))
     fonts = find_soundfonts()
     if not fonts:
         places = ", ".join(str(d) for d in soundfont_directories()[:6])

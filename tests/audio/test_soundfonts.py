@@ -7,7 +7,13 @@ import shutil
 
 import pytest
 
-from composer.audio.soundfonts import SOUNDFONT_ENV, default_soundfont, find_soundfonts, read_soundfont
+from composer.audio.soundfonts import (
+    SOUNDFONT_ENV,
+    default_soundfont,
+    find_soundfonts,
+    read_soundfont,
+    resolve_soundfont,
+)
 from composer.errors import AudioError
 
 
@@ -56,3 +62,16 @@ def test_the_environment_variable_chooses_the_soundfont(soundfont, tmp_path, mon
     shutil.copy(soundfont.path, chosen)
     monkeypatch.setenv(SOUNDFONT_ENV, str(chosen))
     assert default_soundfont().path == str(chosen)
+
+
+@pytest.mark.parametrize("name", ["missing.sf2", "no-such-folder"])
+def test_an_environment_variable_naming_nothing_is_said_not_ignored(name, soundfont, tmp_path, monkeypatch):
+    missing = tmp_path / name
+    monkeypatch.setenv(SOUNDFONT_ENV, str(missing))
+    for find in (default_soundfont, lambda: resolve_soundfont(None)):
+        with pytest.raises(AudioError) as said:
+            find()
+        assert SOUNDFONT_ENV in str(said.value) and str(missing) in str(said.value)
+    # A folder that is there is a place to look (this one is empty: the installed SoundFont is used).
+    monkeypatch.setenv(SOUNDFONT_ENV, str(tmp_path))
+    assert default_soundfont().size > 0
