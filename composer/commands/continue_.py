@@ -8,9 +8,18 @@ from pathlib import Path
 
 from composer.abc.tunebook import read_tunebook
 from composer.commands.arguments import int_at_least
-from composer.commands.generate import add_sampling_arguments, numbered, report, sampling_options, write_tunebook
+from composer.commands.generate import (
+    add_form_arguments,
+    add_sampling_arguments,
+    chosen_form,
+    numbered,
+    report,
+    sampling_options,
+    write_tunebook,
+)
 from composer.commands.output import replace_tune, same_file
 from composer.errors import AbcError
+from composer.model.form_plan import plan_form
 from composer.model.generate import Generator, Request, continuation_of
 from composer.model.onnx_model import OnnxModel
 
@@ -30,7 +39,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--at", type=_position, default=None, metavar="LINE:COL",
                         help="continue from this 1-based place; the text after it is replaced (default: the end)")
     parser.add_argument("--bars", type=int_at_least(1), default=None, metavar="B",
-                        help="generate B bars, then stop (default: until the tune ends)")
+                        help="generate B bars, then stop (default: until the tune's form is complete)")
+    add_form_arguments(parser)
     add_sampling_arguments(parser)
 
 
@@ -62,7 +72,10 @@ def run(args: argparse.Namespace) -> int:
         raise AbcError(f"-o names the input tunebook: {args.count} candidates cannot all take the place of "
                        f"{tune.label}; use --count 1 to continue it in place, or write elsewhere", path=args.file)
     model = OnnxModel(args.model, weights=args.weights)
-    request = Request(cut.prime, args.count, options, not args.no_constrain, args.max_chars, args.bars)
+    plan = plan_form(chosen_form(args), cut.prime, rhythm=tune.rhythm, meter=tune.meter, min_bars=args.bars)
+    if not args.no_constrain:
+        print(f"form: {plan.describe()}", file=sys.stderr)
+    request = Request(cut.prime, args.count, options, not args.no_constrain, args.max_chars, args.bars, plan.form)
     results = Generator(model).generate(request)
     tunes = []
     for i, r in enumerate(results):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from composer.commands.arguments import MAX_COUNT, field_text, int_at_least, key, meter, unit_length
 from composer.commands.output import tunebook_text, write_text
+from composer.model.form import AUTO, Form, FormError, parse_form
 from composer.model.generate import Finished, Generator, new_tune_request
 from composer.model.onnx_model import DEFAULT_MODEL, OnnxModel
 from composer.model.sampling import SamplingOptions
@@ -69,7 +70,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--unit", type=unit_length, default=None, metavar="L", help="L: (default from the meter)")
     parser.add_argument("--rhythm", type=field_text, default=None, metavar="R", help="R: such as jig, reel, waltz")
     parser.add_argument("--title", type=field_text, default="", metavar="T", help="T: of the new tunes")
+    add_form_arguments(parser)
     add_sampling_arguments(parser)
+
+
+def add_form_arguments(parser: argparse.ArgumentParser) -> None:
+    """`--form` and `--part-bars`, shared by `generate` and `continue`."""
+    parser.add_argument("--form", default=AUTO, metavar="F",
+                        help="the tune's parts: AABB, AB, AABBCC, ABC, A... (doubled letter = repeated part), "
+                             "or auto (default: from the rhythm, or from the parts already written)")
+    parser.add_argument("--part-bars", default=None, metavar="N",
+                        help="bars per part with --form: 4, 8, 12, 16 (or one per part: 8,16; default 8)")
+
+
+def chosen_form(args: argparse.Namespace) -> Form | str:
+    """The form the arguments ask for: `auto`, or a Form (FormError when it cannot be read)."""
+    if args.form.strip().lower() == AUTO:
+        if args.part_bars is not None:
+            raise FormError("--part-bars goes with a form such as --form AABB")
+        return AUTO
+    return parse_form(args.form, args.part_bars)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -81,7 +101,9 @@ def run(args: argparse.Namespace) -> int:
     model = OnnxModel(args.model, weights=args.weights)
     request = new_tune_request(meter=args.meter, key=args.key, unit=args.unit, rhythm=args.rhythm,
                                title=args.title, count=args.count, sampling=options,
-                               constrain=not args.no_constrain, max_chars=args.max_chars)
+                               constrain=not args.no_constrain, max_chars=args.max_chars, form=chosen_form(args))
+    if request.form is not None and not args.no_constrain:
+        print(f"form: {request.form.describe()}", file=sys.stderr)
     results = Generator(model).generate(request)
     tunes = [numbered(request.prime + r.text, i + 1) for i, r in enumerate(results)]
     write_tunebook(tunes, args.output)

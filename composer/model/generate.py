@@ -28,6 +28,9 @@ from composer.abc.canonical import canonical_body_lines, canonical_header
 from composer.abc.tunebook import Tune, read_string
 from composer.errors import AbcError
 from composer.model.constraint import AbcState
+from composer.model.form import Form, rhythm_for_meter
+from composer.model.form_plan import plan_form
+from composer.model.form_state import FormState
 from composer.model.onnx_model import MAX_TUNE_CHARS, OnnxModel
 from composer.model.sampling import Sampler, SamplingOptions
 from composer.model.vocab import INDEX, VOCAB, encode
@@ -48,6 +51,7 @@ class Request:
     constrain: bool = True
     max_chars: int = 1500
     max_bars: int | None = None
+    form: Form | None = None
 
 
 @dataclass(frozen=True)
@@ -77,14 +81,25 @@ class Finished:
 
 
 Event = Started | Sampled | Finished
+#: The constraint beside each candidate: the music's alone, or with the form.
+State = AbcState | FormState
 
 
 def new_tune_request(*, meter: str = "4/4", key: str = "D", unit: str | None = None, rhythm: str | None = None,
                      title: str = "", count: int = 1, sampling: SamplingOptions | None = None,
-                     constrain: bool = True, max_chars: int = 1500, max_bars: int | None = None) -> Request:
-    """A request for `count` new tunes primed with the canonical header of the given M:, L:, K:, R: and T:."""
+                     constrain: bool = True, max_chars: int = 1500, max_bars: int | None = None,
+                     form: Form | str | None = None) -> Request:
+    """A request for `count` new tunes primed with the canonical header of the given M:, L:, K:, R: and T:.
+
+    With `form` (a Form, a form's text such as `AABB`, or `auto`) the tunes keep that form; a tune without a
+    rhythm then gets the meter's usual one (6/8 jig, 4/4 reel, 3/4 waltz...), so that auto has something to go on.
+    """
+    if form is not None and not (rhythm and rhythm.strip()):
+        rhythm = rhythm_for_meter(meter)
     prime = canonical_header(title or "Untitled", meter, unit, key, rhythm)
-    return Request(prime, count, sampling or SamplingOptions(), constrain, max_chars, max_bars)
+    plan = plan_form(form, prime, rhythm=rhythm, meter=meter) if form is not None else None
+    return Request(prime, count, sampling or SamplingOptions(), constrain, max_chars, max_bars,
+                   plan.form if plan else None)
 
 
 @dataclass(frozen=True)
@@ -147,6 +162,16 @@ class Generator:
     def __init__(self, model: OnnxModel) -> None:
         self.model = model
 
+    @staticmethod
+    def _first_state(request: Request) -> State:
+        """The constraint after the prime: the music's, and the form's when the request keeps one (the music's
+        alone where the prime leaves the form no way on)."""
+        if request.constrain and request.form is not None:
+            state = FormState.for_prime(request.prime, request.form)
+            if state.allowed_mask().any():
+                return state
+        return AbcState.for_prime(request.prime, strict=request.constrain)
+
     def generate(self, request: Request, cancel: threading.Event | None = None) -> list[Finished]:
         """Every candidate's result, in candidate order (the stream run to its end)."""
         done = [e for e in self.stream(request, cancel) if isinstance(e, Finished)]
@@ -157,7 +182,7 @@ class Generator:
         count = request.count
         if count < 1:
             raise ValueError("count must be at least 1")
-        first = AbcState.for_prime(request.prime, strict=request.constrain)
+        first = self._first_state(request)
         constrained = request.constrain and bool(first.allowed_mask().any())
         if request.constrain and not constrained:
             first = AbcState.for_prime(request.prime, strict=False)
@@ -183,16 +208,7 @@ class Generator:
             chosen = []
             still = []
             for row, c in enumerate(active):
-                machine = machines[c]
-                successors: dict[int, AbcState | None] = {}
-
-                def accepts(token: int, machine: AbcState = machine, successors: dict = successors) -> bool:
-                    nxt = machine.advance(VOCAB[token])
-                    successors[token] = nxt
-                    return nxt is not None or not constrained
-
-                token = sampler.choose(c, probabilities[row], accepts, machine.allowed_mask)
-                nxt = successors.get(token)
+                token, nxt, machine = _choose(sampler, c, probabilities[row], machines[c], constrained)
                 if nxt is None:
                     nxt = machine.advance(VOCAB[token])
                 if nxt is None:  # unconstrained text the tracker cannot follow: keep the old state
@@ -233,3 +249,23 @@ class Generator:
             tokens = np.asarray(chosen, dtype=np.int64)[:, None]
             step_logits, state = self.model.run(tokens, state)
             logits = step_logits[:, -1, :]
+
+
+def _choose(sampler: Sampler, candidate: int, probabilities: np.ndarray, machine: State,
+            constrained: bool) -> tuple[int, State | None, State]:
+    """The next token for one candidate, its state after it (None where unknown), and the state it came from."""
+    successors: dict[int, State | None] = {}
+
+    def accepts(token: int) -> bool:
+        nxt = machine.advance(VOCAB[token])
+        successors[token] = nxt
+        return nxt is not None or not constrained
+
+    try:
+        token = sampler.choose(candidate, probabilities, accepts, machine.allowed_mask)
+    except ValueError:
+        if not isinstance(machine, FormState):
+            raise
+        # The form left no way on (a corner its rules do not foresee): go on with the music's rules alone.
+        return _choose(sampler, candidate, probabilities, machine.music, constrained)
+    return token, successors.get(token), machine

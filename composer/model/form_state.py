@@ -1,0 +1,404 @@
+"""The tune's form beside the music constraint: parts counted as they are written, and vetoes that keep the form.
+
+`FormState` wraps an `AbcState` (which keeps every bar valid) and follows the parts of the tune: full bars in the
+current part (a pickup does not count), 1st and 2nd endings, and the parts already closed. Reading a prime it only
+observes (`written_form` tells what was written). Once given a `Form` and made strict, it vetoes what breaks the
+form, as the music constraint vetoes overfull bars, and the model still chooses every note:
+
+- a part's closing bar line (`:|`, `::`, `||`, `|]`, or the end of a 2nd ending) comes exactly at its last bar,
+  and no other bar line of the part is more than `|`; a 1st ending may start one or two bars before the end;
+- a repeated part that follows a closed repeat starts with `|:` on a new line;
+- the tune may not end before the form is complete, and must end right after it;
+- the last bar ends on the key's tonic (with a pickup, the last bar may be shortened to match it).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from composer.abc.keys import ACCIDENTAL_VALUES, default_tuplet_time, parse_key
+from composer.model.constraint import _DURATION_PREFIXES, CLOSED, GRID, OPEN, AbcState
+from composer.model.form import Form, Part
+from composer.model.vocab import VOCAB
+
+#: Bars a 1st ending may span (counted back from the end of its part).
+ENDING_BARS = (1, 2)
+#: Ending phases of the current part.
+NO_ENDING, FIRST_ENDING, AWAIT_SECOND, SECOND_ENDING = 0, 1, 2, 3
+
+_MASK_CACHE: dict[tuple, np.ndarray] = {}
+
+
+@dataclass(frozen=True)
+class WrittenForm:
+    """What a prime's text shows of its form: the parts closed, and the progress of the part being written."""
+
+    parts: tuple[Part, ...]
+    bars: int
+    repeat_open: bool
+    in_ending: bool
+
+    @property
+    def started(self) -> bool:
+        """True when the part in progress has at least one full bar."""
+        return self.bars > 0 or self.in_ending
+
+
+class FormState:
+    """An `AbcState` plus the form's progress; `advance(ch)` is the next state or None (never changes in place)."""
+
+    __slots__ = ("music", "form", "tonic", "part", "bars", "phase", "ending_at", "ending_len", "second",
+                 "pickup", "closed", "need_open", "done", "_situation")
+
+    def __init__(self, music: AbcState) -> None:
+        self.music = music
+        self.form: Form | None = None
+        self.tonic: Tonic | None = None
+        self.part = 0
+        self.bars = 0
+        self.phase = NO_ENDING
+        self.ending_at = 0
+        self.ending_len = 0
+        self.second = 0
+        self.pickup: Fraction | None = None
+        self.closed: tuple[Part, ...] = ()
+        self.need_open = False
+        self.done = False
+        self._situation: tuple | None = None
+
+    # ------------------------------------------------------------------ construction and public API
+
+    @classmethod
+    def for_prime(cls, prime: str, form: Form | None = None, *, strict: bool = True) -> FormState:
+        """The state after reading `prime` leniently; with `form` and `strict`, the form is kept from here."""
+        state = cls(AbcState(strict=False))
+        for ch in prime:
+            nxt = state.advance(ch)
+            if nxt is not None:
+                state = nxt
+        if not strict:
+            return state
+        new = state._copy()
+        new.music = state.music.constrained()
+        if form is not None:
+            new.form = form
+            new.tonic = tonic_of(prime)
+            new.part = len(state.closed)
+            new.done = new.part >= len(form.parts)
+            new.need_open = (not new.done and form.parts[new.part].repeated and not state.started_part
+                             and new.music.repeat_open == CLOSED)
+        return new
+
+    @property
+    def started_part(self) -> bool:
+        """True when the part being written has a full bar or an ending."""
+        return self.bars > 0 or self.phase != NO_ENDING
+
+    def written(self) -> WrittenForm:
+        """The form as written so far."""
+        return WrittenForm(self.closed, self.bars, self.music.repeat_open != CLOSED, self.phase != NO_ENDING)
+
+    @property
+    def ended(self) -> bool:
+        return self.music.ended
+
+    @property
+    def kind(self) -> str:
+        return self.music.kind
+
+    @property
+    def bars_done(self) -> int:
+        return self.music.bars_done
+
+    @property
+    def can_end(self) -> bool:
+        """True when the tune may end here with its empty line (its form complete, when it keeps one)."""
+        return self.music.can_end and (self.form is None or self.done)
+
+    def completion(self, budget: int = 20_000) -> str | None:
+        """A short text that ends the tune validly from here (the music's closing; the form may stay unfinished)."""
+        return self.music.completion(budget)
+
+    def feed(self, text: str) -> FormState | None:
+        """The state after every character of `text`, or None at the first forbidden one."""
+        state: FormState | None = self
+        for ch in text:
+            state = state.advance(ch)
+            if state is None:
+                return None
+        return state
+
+    def advance(self, ch: str) -> FormState | None:
+        """The state after `ch`, or None when the music or the form forbids it."""
+        before = self.music
+        music = before.advance(ch)
+        if music is None:
+            return None
+        keeping = self.form is not None and before.strict
+        new = self._copy()
+        new.music = music
+        new._situation = None
+        if before.kind == "bar" and (music.kind != "bar" or not music.text.startswith(before.text)):
+            if keeping and before.text not in self._closing_tokens(before):
+                return None
+            new._bar_closed(before.text, before)
+        if music.ending == 1 and before.ending != 1 and new.phase == NO_ENDING:
+            if keeping and not self._ending_may_start():
+                return None
+            new.phase, new.ending_at = FIRST_ENDING, new.bars
+        elif music.ending == 2 and before.ending != 2 and new.phase == AWAIT_SECOND:
+            new.phase, new.second = SECOND_ENDING, 0
+        if new.need_open and music.repeat_open == OPEN:
+            new.need_open = False
+        if keeping and not new._allows(ch, before):
+            return None
+        return new
+
+    def allowed_mask(self) -> np.ndarray:
+        """Boolean vector over the vocabulary: True where `advance` accepts the character (cached per situation)."""
+        key = self._key()
+        mask = _MASK_CACHE.get(key)
+        if mask is None:
+            mask = np.fromiter((self.advance(ch) is not None for ch in VOCAB), dtype=bool, count=len(VOCAB))
+            mask.setflags(write=False)
+            if len(_MASK_CACHE) > 50_000:
+                _MASK_CACHE.clear()
+            _MASK_CACHE[key] = mask
+        return mask
+
+    # ------------------------------------------------------------------ the form's rules
+
+    def _key(self) -> tuple:
+        """Everything that decides which characters come next."""
+        if self._situation is None:
+            form = self.form
+            if form is None or self.done or not self.music.strict:
+                self._situation = (self.music.key(), form is not None and self.music.strict, self.done)
+            else:
+                part = form.parts[self.part]
+                last = self.part == len(form.parts) - 1
+                left = (self.ending_len - self.second) if self.phase == SECOND_ENDING else part.bars - self.bars
+                self._situation = (self.music.key(), True, False, last, part.repeated,
+                                   not last and form.parts[self.part + 1].repeated, self.phase, min(left, 3),
+                                   self.bars == 0, bool(self.closed), self.need_open, self.pickup, self.tonic)
+        return self._situation
+
+    def _allows(self, ch: str, before: AbcState) -> bool:
+        """The form's rules for the state just reached by `ch` (its counts already updated)."""
+        music = self.music
+        if self.done:
+            return ch == "\n" and music.kind == ""
+        if music.ended:
+            return False  # the tune may not end before its form is complete
+        if music.kind == "bar":
+            return any(t.startswith(music.text) for t in self._closing_tokens(music))
+        if self.need_open and music.repeat_open != OPEN and ch != "\n":
+            return False  # a repeated part after a closed repeat starts with |: on a new line
+        if self._final_bar():
+            return self._tonic_rule(ch, before)
+        return True
+
+    def _at_end(self) -> bool:
+        """Whether the bar being written is the last of its part (or of its 2nd ending)."""
+        if self.phase == SECOND_ENDING:
+            return self.second + 1 >= self.ending_len
+        return self.bars + 1 >= self.form.parts[self.part].bars
+
+    def _is_pickup(self, music: AbcState) -> bool:
+        """Whether the bar `music` is in is the tune's short first bar."""
+        free = music._free()
+        return (music.bar_notes and music.pickup_ok and bool(free) and not self.closed and self.bars == 0
+                and self.phase == NO_ENDING)
+
+    def _closing_tokens(self, music: AbcState) -> frozenset[str]:
+        """The bar lines that may close the bar `music` is in without breaking the form."""
+        form = self.form
+        if form is None:
+            return _ANY
+        if self.done:
+            return frozenset()
+        part = form.parts[self.part]
+        last = self.part == len(form.parts) - 1
+        next_repeated = not last and form.parts[self.part + 1].repeated
+        if not music.bar_notes:
+            return _OPEN if self.phase == NO_ENDING and self.bars == 0 and part.repeated else frozenset()
+        if self._is_pickup(music):
+            return _OPEN if part.repeated and music.repeat_open != OPEN else _PLAIN
+        free = music._free()
+        short = free is not None and free > 0
+        if not self._at_end():
+            return frozenset() if short else _PLAIN
+        if self.phase == FIRST_ENDING:
+            return frozenset() if short else _REPEAT_END
+        if last and not (self._on_tonic(music) and music.slur == 0):
+            return frozenset()  # the tune ends here: on the tonic, with nothing left open
+        if short:  # only the tune's last bar may be short, by the pickup's length
+            if last and self.pickup == free and (self.phase == SECOND_ENDING or not part.repeated):
+                return _FINAL
+            return frozenset()
+        if self.phase == SECOND_ENDING or not part.repeated:
+            return _FINAL if last else _PART_END | (_OPEN if next_repeated else frozenset())
+        return _REPEAT_END | (_REPEAT_BOTH if next_repeated else frozenset())
+
+    def _ending_may_start(self) -> bool:
+        """Whether a 1st ending may open here (a repeated part, one or two bars before its end)."""
+        if self.form is None or self.done or self.phase != NO_ENDING:
+            return False
+        part = self.form.parts[self.part]
+        return part.repeated and part.bars - self.bars in ENDING_BARS
+
+    def _final_bar(self) -> bool:
+        """Whether the bar being written is the tune's last (its last note is the tonic)."""
+        form = self.form
+        if form is None or self.done or self.part != len(form.parts) - 1 or self.music.bar_len is None:
+            return False
+        return self.phase in (NO_ENDING, SECOND_ENDING) and self._at_end()
+
+    def _tonic_rule(self, ch: str, before: AbcState) -> bool:
+        """The last bar ends with the tonic, on a beat: no chord or tie there, and no note or rest that would
+        leave less than a beat unless it is that tonic (so no squeezing of short notes into the end)."""
+        music = self.music
+        free = music._free()
+        if self.tonic is None or free is None:
+            return True
+        beat = _beat_units(music)
+        if music.kind == "bracket":  # a chord may not stand in the last bar: only a 1st ending's `[1`
+            return self._ending_may_start() and before.last == "bar" and before.repeat_open != CLOSED
+        if music.kind == "paren" and music.slur >= 1:  # a second `(` can only open a tuplet
+            return free - min(default_tuplet_time(p, music.meter_text) for p in (2, 3, 4)) * GRID >= beat
+        if music.in_chord and not before.in_chord:
+            return False
+        if ch == "-" and music.tie_pitch is not None:
+            return False
+        if music.kind == "tuplet":  # `(3`: even its shortest notes must leave a beat for the tonic
+            notes = int(music.text[1:2] or 0)
+            return free - default_tuplet_time(notes, music.meter_text) * GRID >= beat
+        if music.kind == "broken":  # the pair takes the first note's length again
+            return free - (music.last_value or 0) >= beat
+        if music.kind == "note" and music.pitch and not music.in_chord and not music.in_grace:
+            if music.broken_value is not None or (music.tuplet_left and music.tuplet_value is not None):
+                return free >= beat  # its length is fixed and it starts off the beat: it may not end the bar
+            entry = _DURATION_PREFIXES.get(music.text)
+            if entry is None:
+                return True
+            if music.tuplet_left:  # the first note of a tuplet sets the length of all of them
+                span = music.tuplet_left * music.tuplet_factor
+                return any(free - v * span >= beat for v in entry[1])
+            tonic = self._is_tonic(music.pitch, before)
+            return any(free - v >= beat or tonic and v == free and free % beat == 0 for v in entry[1])
+        if music.broken_value is not None or music.tuplet_left:
+            return free >= beat
+        if free == 0 and not _fills(before):  # the note that fills the last bar: the tonic, from a beat
+            return self._is_tonic(music.last_pitch, before) and (music.last_value or 0) % beat == 0
+        return free == 0 or free >= beat or music.kind == "note"
+
+    def _on_tonic(self, music: AbcState) -> bool:
+        """Whether the bar `music` is in ends on the tonic."""
+        return self.tonic is None or music.bar_unchecked or self._is_tonic(music.last_pitch, music)
+
+    def _is_tonic(self, pitch: str, bar: AbcState) -> bool:
+        """Whether `pitch` (`D`, `^f`, `=c`) sounds as the tonic; a plain letter counts only where no accidental
+        earlier in the bar may have changed it."""
+        letter = pitch.lstrip("^_=")[:1]
+        if not letter or letter.upper() != self.tonic.letter:
+            return False
+        accidental = pitch[: len(pitch) - len(pitch.lstrip("^_="))]
+        if accidental:
+            return ACCIDENTAL_VALUES.get(accidental) == self.tonic.alteration
+        return self.tonic.plain and not bar.bar_accidental
+
+    # ------------------------------------------------------------------ counting
+
+    def _bar_closed(self, token: str, music: AbcState) -> None:
+        """The bar line `token` closed the bar `music` was in: count the bar, close parts and endings."""
+        if music.bar_notes:
+            if self._is_pickup(music) and music.bar_len is not None:
+                self.pickup = music.bar_len - music._free()
+                return
+            if self.bars == 0 and self.phase == NO_ENDING and music._free():
+                return  # a later part's pickup (as written in a prime): not one of its bars
+            if self.phase == SECOND_ENDING:
+                self.second += 1
+            elif self.phase != AWAIT_SECOND:
+                self.bars += 1
+        if token in (":|", "::"):
+            if self.phase == FIRST_ENDING:
+                self.ending_len = self.bars - self.ending_at
+                self.phase = AWAIT_SECOND
+            elif self.bars:
+                self._part_closed(repeated=True, opened=token == "::")
+        elif self.phase == SECOND_ENDING and (self.second >= self.ending_len or token in ("||", "|]", "|:")):
+            self._part_closed(repeated=True, opened=token == "|:")
+        elif self.bars and self.phase == NO_ENDING and (token in ("||", "|]", "[|")
+                                                         or token == "|:" and music.bar_notes):
+            self._part_closed(repeated=False, opened=token == "|:")
+
+    def _part_closed(self, *, repeated: bool, opened: bool) -> None:
+        self.closed = (*self.closed, Part(self.bars, repeated))
+        self.part += 1
+        self.bars = 0
+        self.phase = NO_ENDING
+        self.ending_at = self.ending_len = self.second = 0
+        if self.form is not None:
+            self.done = self.part >= len(self.form.parts)
+            self.need_open = not self.done and self.form.parts[self.part].repeated and not opened
+
+    def _copy(self) -> FormState:
+        new = object.__new__(FormState)
+        for slot in self.__slots__:
+            setattr(new, slot, getattr(self, slot))
+        return new
+
+
+@dataclass(frozen=True)
+class Tonic:
+    """The key's tonic: its letter, its alteration, and whether the plain letter sounds as it in the key."""
+
+    letter: str
+    alteration: int
+    plain: bool
+
+
+def tonic_of(prime: str) -> Tonic | None:
+    """The tonic of the prime's last K: line, or None when it has none we can read."""
+    value = None
+    for line in prime.splitlines():
+        if line.startswith("K:"):
+            value = line[2:]
+    key = parse_key(value) if value is not None else None
+    if key is None:
+        return None
+    return Tonic(key.tonic, key.tonic_alteration, key.alteration(key.tonic) == key.tonic_alteration)
+
+
+def _beat_units(music: AbcState) -> Fraction:
+    """One beat in units of L:: a dotted quarter in 6/8, 9/8 and 12/8 (compound meters), else a quarter (or the
+    whole bar, when that is shorter)."""
+    match = _METER.match(music.meter_text or "")
+    compound = match is not None and int(match.group(2)) == 8 and int(match.group(1)) % 3 == 0 \
+        and int(match.group(1)) > 3
+    beat = Fraction(3, 8) if compound else Fraction(1, 4)
+    if music.meter is not None and beat > music.meter:
+        beat = music.meter
+    return beat / music.unit
+
+
+_METER = re.compile(r"^\s*(\d+)\s*/\s*(\d+)")
+
+
+def _fills(music: AbcState) -> bool:
+    """Whether the bar is exactly full with nothing pending."""
+    return music._free() == 0 and not music.tuplet_left and music.broken_value is None
+
+
+_ANY = frozenset({"|", "||", "|]", "|:", ":|", "::"})
+_PLAIN = frozenset({"|"})
+_OPEN = frozenset({"|:"})
+_FINAL = frozenset({"|]", "||"})
+_PART_END = frozenset({"||"})
+_REPEAT_END = frozenset({":|"})
+_REPEAT_BOTH = frozenset({"::"})
