@@ -58,13 +58,15 @@ class PlayerState(StrEnum):
 @dataclass(frozen=True)
 class Position:
     """Where playback is: time in the performance (seconds at its own tempo; negative while counting in),
-    the bar (0-based, in playing order), and the source place of the melody note sounding, if any."""
+    the bar (0-based, in playing order), the source place of the melody note sounding, if any, and the
+    playback it belongs to (Player.playback when it was reported)."""
 
     time: float
     bar: int
     line: int | None = None
     column: int | None = None
     counting_in: bool = False
+    playback: int = 0
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,12 @@ class Player:
         self._soundfont = soundfont
         self._driver = driver
         self._driver_options = dict(driver_options or {})
-        self._commands: queue.Queue[tuple[str, tuple]] = queue.Queue()
+        self._commands: queue.Queue[tuple[str, tuple, int]] = queue.Queue()
+        #: The current playback's number, raised in the caller's thread by stop, load and set_output: a
+        #: position reported under an older number belongs to a playback that has ended (drop it if it arrives
+        #: late, as it can in another thread). The worker stamps positions with the number of its last command.
+        self.playback = 0
+        self._reporting_playback = 0
         self._thread: threading.Thread | None = None
         self._thread_lock = threading.Lock()
         # Settings (written by the worker from commands; readable from any thread).
@@ -129,12 +136,12 @@ class Player:
     # -- control (any thread, never blocks) ---------------------------------------------------------------
 
     def load(self, performance: Performance) -> None:
-        """Play `performance` from now on (stops what is playing)."""
-        self._send("load", performance)
+        """Play `performance` from now on (stops what is playing; a new playback)."""
+        self._send("load", performance, new_playback=True)
 
     def load_tune(self, tune: Tune) -> None:
         """Build the tune's performance in the worker thread, then load it; `loaded` or `failed` follows."""
-        self._send("load_tune", tune)
+        self._send("load_tune", tune, new_playback=True)
 
     def play(self, start: float | None = None) -> None:
         """Start (or restart) at `start` seconds, default the current position (the loop start if looping)."""
@@ -150,8 +157,8 @@ class Player:
         self._send("resume")
 
     def stop(self) -> None:
-        """Stop and go back to the beginning (of the loop, when looping)."""
-        self._send("stop")
+        """Stop and go back to the beginning (of the loop, when looping); later positions are a new playback."""
+        self._send("stop", new_playback=True)
 
     def seek(self, time_: float) -> None:
         self._send("seek", time_)
@@ -192,14 +199,14 @@ class Player:
     def set_output(self, *, soundfont: str | os.PathLike | SoundFont | None = None, driver: str | None = None,
                    driver_options: dict[str, str | int | float] | None = None) -> None:
         """Use another SoundFont or audio driver from the next play on (and try the output again)."""
-        self._send("output", soundfont, driver, dict(driver_options or {}))
+        self._send("output", soundfont, driver, dict(driver_options or {}), new_playback=True)
 
     def close(self, timeout: float = 5.0) -> None:
         """Stop, release FluidSynth and end the worker thread (waits up to `timeout` seconds)."""
         thread = self._thread
         if thread is None:
             return
-        self._commands.put(("quit", ()))
+        self._commands.put(("quit", (), self.playback))
         thread.join(timeout)
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
@@ -210,19 +217,21 @@ class Player:
 
     # -- the worker ---------------------------------------------------------------------------------------
 
-    def _send(self, name: str, *args: object) -> None:
+    def _send(self, name: str, *args: object, new_playback: bool = False) -> None:
         with self._thread_lock:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="composer-player", daemon=True)
                 self._thread.start()
                 _live_players.add(self)
-        self._commands.put((name, args))
+            if new_playback:
+                self.playback += 1
+            self._commands.put((name, args, self.playback))
 
     def _run(self) -> None:
         while True:
             timeout = self._wake_in() if self.state is PlayerState.PLAYING else None
             try:
-                name, args = self._commands.get(timeout=timeout)
+                name, args, self._reporting_playback = self._commands.get(timeout=timeout)
             except queue.Empty:
                 name, args = "", ()
             if name == "quit":
@@ -514,7 +523,7 @@ class Player:
         if note is None and performance is not None and not counting:
             note = self._note_at(time_)
         position = Position(time_, bar.index if bar else 0, note.line if note else None,
-                            note.column if note else None, counting)
+                            note.column if note else None, counting, self._reporting_playback)
         if force or position != self.position:
             self.position = position
             self._last_report = time.monotonic()

@@ -219,7 +219,12 @@ class TransportBar(QWidget):
 
     @Slot()
     def stop(self) -> None:
+        """Stop; the bar shows the start (of the loop, when looping) at once. Positions the player thread sent
+        before it saw the stop belong to the ended playback and are dropped when they land."""
         self.player.stop()
+        self._last_place = None
+        if self.performance is not None:
+            self._show_position(self._home())
 
     @Slot(int, int)
     def play_from_source(self, line: int, column: int = 1) -> None:
@@ -285,6 +290,8 @@ class TransportBar(QWidget):
 
     @Slot(object)
     def _on_position(self, position: Position) -> None:
+        if position.playback != self.player.playback:
+            return  # from a playback that has ended (stopped or replaced) since it was sent
         self._show_position(position)
         place = (position.line, position.column) if position.line is not None else None
         if place is not None and place != self._last_place:
@@ -310,6 +317,14 @@ class TransportBar(QWidget):
         self.position_label.setText(
             f"{prefix}Bar {position.bar + 1}/{len(performance.bars)}  "
             f"{_clock(max(0.0, position.time) / factor)}/{_clock(performance.duration / factor)}")
+
+    def _home(self) -> Position:
+        """Where a stop goes back to: the loop's first bar when looping, else the start."""
+        bars = self.performance.bars if self.performance else ()
+        if not bars:
+            return Position(0.0, 0, playback=self.player.playback)
+        index = min(max(0, self.loop_first.value() - 1), len(bars) - 1) if self.loop_check.isChecked() else 0
+        return Position(bars[index].start, index, playback=self.player.playback)
 
     def _on_slider_released(self) -> None:
         self.player.seek_bar(self.position_slider.value())

@@ -141,3 +141,31 @@ def test_a_tune_that_cannot_be_played_is_reported_not_raised(soundfont, tmp_path
     player.play()  # nothing loaded: nothing happens, nothing breaks
     assert player.wait_idle(20) and player.state is PlayerState.STOPPED
     player.close()
+
+
+def test_every_position_names_its_playback_and_stop_or_load_begins_a_new_one(soundfont, tmp_path):
+    """A listener in another thread gets positions late; the playback each belongs to tells it which are stale."""
+    tune = nottingham_tune("reelsa-c.abc", 1)
+    player = file_player(tmp_path / "live.wav", soundfont)
+    player.load_tune(tune)
+    loaded = player.playback
+    player.set_tempo_factor(4.0)
+    player.play_bar(3)
+    time.sleep(0.3)
+    player.pause()
+    assert player.wait_idle() and player.state is PlayerState.PAUSED
+    assert player.playback == loaded  # pausing, seeking and playing go on with the same playback
+    assert all(p.playback == loaded for p in player.positions)
+    before = len(player.positions)
+    player.stop()
+    stopped = player.playback
+    assert stopped > loaded  # at once, in the caller's thread: earlier positions are stale from now on
+    assert player.wait_idle()
+    after_stop = player.positions[before:]
+    assert after_stop and all(p.playback == stopped for p in after_stop)
+    assert after_stop[-1].bar == 0 and after_stop[-1].time == 0.0
+    player.load_tune(tune)
+    assert player.playback > stopped
+    assert player.wait_idle() and player.positions[-1].playback == player.playback
+    player.close()
+    assert not player.errors

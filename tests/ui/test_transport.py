@@ -118,3 +118,34 @@ def test_an_audio_failure_is_said_once_and_the_bar_keeps_working(qtbot, make_bar
     bar.position_slider.setValue(3)
     bar.player.seek_bar(3)
     qtbot.waitUntil(lambda: bar.position_label.text().startswith("Bar 4/"), timeout=5000)
+
+
+def test_stop_shows_the_start_at_once_and_late_positions_of_the_ended_playback_are_dropped(qtbot, make_bar, tune,
+                                                                                            tmp_path):
+    """The race of a first `make test`: a position from the player thread landed after Stop ("Bar 2/16")."""
+
+    bar = make_bar(driver="file", driver_options={"audio.file.name": str(tmp_path / "a.wav")})
+    load(qtbot, bar, tune)
+    places = []
+    bar.sourcePositionChanged.connect(lambda line, column: places.append((line, column)))
+    bar.tempo_spin.setValue(2 * bar.performance.tempo_bpm)
+    with qtbot.waitSignal(bar.stateChanged, timeout=10000):
+        bar.player.play_bar(4)
+    qtbot.waitUntil(lambda: bar.position_label.text().startswith("Bar 5/") and bool(places), timeout=10000)
+    with qtbot.waitSignal(bar.stateChanged, timeout=5000) as paused:
+        qtbot.mouseClick(bar.play_button, Qt.MouseButton.LeftButton)
+    assert paused.args == ["paused"]
+    late = bar.player.position  # what the player thread said last: it may still be on its way to the bar
+    assert late.bar >= 4
+
+    with qtbot.waitSignal(bar.stateChanged, timeout=5000) as stopped:
+        qtbot.mouseClick(bar.stop_button, Qt.MouseButton.LeftButton)
+        assert bar.position_label.text().startswith("Bar 1/")  # at once, before the player thread answers
+    assert stopped.args == ["stopped"]
+    assert bar.position_label.text().startswith("Bar 1/")
+    heard = len(places)
+    bar.player.positionChanged.emit(late)  # a position of the ended playback landing after the stop
+    assert bar.position_label.text().startswith("Bar 1/") and len(places) == heard
+    assert bar.player.wait_idle()
+    qtbot.wait(100)
+    assert bar.position_label.text().startswith("Bar 1/")
