@@ -60,8 +60,8 @@ def meter_problem(text: str) -> str | None:
     if beats == 0:
         return f"M:{shown} has no beats in a bar"
     if beats > MAX_METER_BEATS or denominator > MAX_METER_DENOMINATOR:
-        return (f"M:{shown} is outside the meters music uses (at most {MAX_METER_BEATS} beats, "
-                f"beats no longer than a whole note and no shorter than 1/{MAX_METER_DENOMINATOR})")
+        return (f"M:{shown} is outside the meters music uses (at most {MAX_METER_BEATS} beats to a bar, "
+                f"none shorter than 1/{MAX_METER_DENOMINATOR})")
     return None
 
 

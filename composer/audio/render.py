@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import os
-import tempfile
 import wave
 from collections.abc import Collection
-from pathlib import Path
 
 import numpy as np
 
@@ -15,12 +14,10 @@ from composer.audio.performance import ACCOMPANIMENT, MELODY, Performance, build
 from composer.audio.soundfonts import SoundFont
 from composer.audio.synth import SAMPLE_RATE, Synthesizer
 from composer.errors import AudioError
+from composer.notation.atomic_file import write_bytes_atomically
 
 #: Longest release tail rendered after the last note ends, in seconds.
 MAX_TAIL = 3.0
-# The process's file-creation mask, read once at import (reading it means setting it).
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
 
 
 def render_performance(performance: Performance, *, soundfont: str | os.PathLike | SoundFont | None = None,
@@ -80,7 +77,8 @@ def render_tune(tune: Tune, *, soundfont: str | os.PathLike | SoundFont | None =
 
 def write_wav(samples: np.ndarray, path: str | os.PathLike, *, sample_rate: int = SAMPLE_RATE,
               peak: float | None = None) -> None:
-    """Write float samples (frames, channels) as 16-bit PCM WAV, atomically (temp file, then rename).
+    """Write float samples (frames, channels) as 16-bit PCM WAV, atomically (composer.notation.atomic_file: the
+    old file's mode kept, flushed to disk, a read-only file refused; AudioError when it cannot be written).
 
     With `peak` (0-1) the loudest sample is scaled to it; samples that would clip are always scaled down.
     """
@@ -91,26 +89,16 @@ def write_wav(samples: np.ndarray, path: str | os.PathLike, *, sample_rate: int 
     if loudest > 0 and (peak is not None or loudest > 0.999):
         data = data * (min(peak or 0.98, 0.98) / loudest)
     pcm = (np.clip(data, -1.0, 1.0) * 32767.0).round().astype("<i2")
-    target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as wav:
+        wav.setnchannels(pcm.shape[1])
+        wav.setsampwidth(2)
+        wav.setframerate(sample_rate)
+        wav.writeframes(pcm.tobytes())
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+        write_bytes_atomically(path, buffer.getvalue())
     except OSError as exc:
         raise AudioError(f"cannot write WAV: {exc.strerror or exc}", path=os.fspath(path)) from None
-    try:
-        with os.fdopen(handle, "wb") as raw, wave.open(raw, "wb") as wav:
-            wav.setnchannels(pcm.shape[1])
-            wav.setsampwidth(2)
-            wav.setframerate(sample_rate)
-            wav.writeframes(pcm.tobytes())
-        os.chmod(temporary, 0o666 & ~_UMASK)  # mkstemp makes it private; a WAV is an ordinary file
-        os.replace(temporary, target)
-    except OSError as exc:
-        Path(temporary).unlink(missing_ok=True)
-        raise AudioError(f"cannot write WAV: {exc.strerror or exc}", path=os.fspath(path)) from None
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def export_wav(tune: Tune, path: str | os.PathLike, *, soundfont: str | os.PathLike | SoundFont | None = None,

@@ -1,14 +1,23 @@
-"""Export the tunes of an ABC file to MIDI, ABC or WAV (the format comes from the output file's extension)."""
+"""Export the tunes of an ABC file to ABC, MIDI, WAV, PDF, SVG or MusicXML (the format from the output's extension).
+
+Every tune that can be exported is written; those that cannot (numbers outside musical bounds, no K:, a file
+that cannot be written) are listed afterwards with their places, and the command then exits with 1.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from composer.abc.bounds import MAX_TEMPO_QPM, MIN_TEMPO_QPM
 from composer.abc.tunebook import Tune, Tunebook, read_tunebook
+from composer.commands.export_outcome import Outcome, each_tune, numbered_paths
 from composer.commands.export_sheet import export_musicxml, export_pdf, export_svg
 from composer.errors import ComposerError
+
+__all__ = ["EXPORTERS", "Exporter", "add_arguments", "numbered_paths", "run", "select_tunes"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,20 +43,27 @@ def run(args: argparse.Namespace) -> int:
         raise ComposerError(f"cannot tell the format of {args.output!r}: use one of {', '.join(EXPORTERS)}")
     if args.program is not None and not 0 <= args.program <= 127:
         raise ComposerError(f"--program must be between 0 and 127, not {args.program}")
-    if args.tempo is not None and args.tempo <= 0:
-        raise ComposerError(f"--tempo must be positive, not {args.tempo:g}")
+    if args.tempo is not None and not MIN_TEMPO_QPM <= args.tempo <= MAX_TEMPO_QPM:
+        raise ComposerError(f"--tempo must be between {MIN_TEMPO_QPM:g} and {MAX_TEMPO_QPM:g} quarter notes a "
+                            f"minute, not {args.tempo:g}")
+    if not output.absolute().parent.is_dir():
+        raise ComposerError(f"cannot write {args.output}: no such folder")
     try:
         book = read_tunebook(Path(args.file))
     except OSError as exc:
         raise ComposerError(f"cannot read {args.file}: {exc.strerror or exc}") from exc
     tunes = select_tunes(book, args.tune)
     try:
-        written = exporter(book, tunes, output, args)
+        outcome = exporter(book, tunes, output, args)
     except OSError as exc:
         raise ComposerError(f"cannot write {exc.filename or args.output}: {exc.strerror or exc}") from exc
-    for path in written:
-        print(path)
-    return 0
+    for path in outcome.written:
+        print(path, flush=True)
+    for error in outcome.failed:
+        print(f"composer export: {error}", file=sys.stderr)
+    if len(tunes) > 1 and outcome.failed:
+        print(f"composer export: {len(outcome.failed)} of {len(tunes)} tunes were not exported", file=sys.stderr)
+    return 1 if outcome.failed else 0
 
 
 def select_tunes(book: Tunebook, wanted: str | None) -> list[Tune]:
@@ -65,52 +81,36 @@ def select_tunes(book: Tunebook, wanted: str | None) -> list[Tune]:
     return picked[:1]
 
 
-def numbered_paths(output: Path, tunes: list[Tune]) -> list[Path]:
-    """One path per tune: `output` itself for one tune, else OUT-<X>.ext (X: number, or position)."""
-    if len(tunes) == 1:
-        return [output]
-    paths: list[Path] = []
-    taken: set[Path] = set()
-    for position, tune in enumerate(tunes, start=1):
-        name = str(tune.reference if tune.reference is not None else position)
-        path = output.with_name(f"{output.stem}-{name}{output.suffix}")
-        if path in taken:
-            path = output.with_name(f"{output.stem}-{name}-{position}{output.suffix}")
-        taken.add(path)
-        paths.append(path)
-    return paths
-
-
-def export_abc(book: Tunebook, tunes: list[Tune], output: Path, args: argparse.Namespace) -> list[Path]:
+def export_abc(book: Tunebook, tunes: list[Tune], output: Path, args: argparse.Namespace) -> Outcome:
     from composer.notation.abc_writer import write_abc
 
     everything = len(tunes) == len(book.tunes)
     write_abc(book if everything else tunes, output, canonical=args.canonical)
-    return [output]
+    return Outcome([output])
 
 
-def export_midi(book: Tunebook, tunes: list[Tune], output: Path, args: argparse.Namespace) -> list[Path]:
+def export_midi(book: Tunebook, tunes: list[Tune], output: Path, args: argparse.Namespace) -> Outcome:
     from composer.notation.midi import write_midi
 
-    paths = numbered_paths(output, tunes)
-    for tune, path in zip(tunes, paths, strict=True):
-        write_midi(tune, path, accompaniment=args.accompaniment, tempo_bpm=args.tempo,
-                   program=args.program or 0)
-    return paths
+    def write(tune: Tune, path: Path) -> None:
+        write_midi(tune, path, accompaniment=args.accompaniment, tempo_bpm=args.tempo, program=args.program or 0)
+
+    return each_tune(tunes, numbered_paths(output, tunes), write)
 
 
-def export_wav(book: Tunebook, tunes: list[Tune], output: Path, args: argparse.Namespace) -> list[Path]:
+def export_wav(book: Tunebook, tunes: list[Tune], output: Path, args: argparse.Namespace) -> Outcome:
     try:
         from composer.audio.render import export_wav as render_wav
     except ImportError as exc:
         raise ComposerError(f"WAV export not available ({exc})") from exc
-    paths = numbered_paths(output, tunes)
-    for tune, path in zip(tunes, paths, strict=True):
+
+    def write(tune: Tune, path: Path) -> None:
         render_wav(tune, path, soundfont=args.soundfont, program=args.program, tempo=args.tempo)
-    return paths
+
+    return each_tune(tunes, numbered_paths(output, tunes), write)
 
 
-Exporter = Callable[[Tunebook, list[Tune], Path, argparse.Namespace], list[Path]]
+Exporter = Callable[[Tunebook, list[Tune], Path, argparse.Namespace], Outcome]
 
 #: Output extension → exporter. Later formats (.pdf, .svg, .musicxml) are one line each.
 EXPORTERS: dict[str, Exporter] = {

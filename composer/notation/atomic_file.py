@@ -1,12 +1,19 @@
-"""Write a file atomically: a temporary file in the same folder, then os.replace over the target."""
+"""Write a file atomically: a temporary file in the same folder, flushed to disk, then os.replace over the target.
+
+The target keeps its permissions; a read-only target is refused, as editors refuse it, and a folder in the way
+is left alone. Whatever goes wrong, the old file stays as it was and no temporary file is left behind.
+"""
 
 from __future__ import annotations
 
 import errno
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import IO
+
+__all__ = ["Destination", "refuse_read_only", "write_bytes_atomically"]
 
 Destination = str | os.PathLike | IO[bytes]
 
@@ -19,6 +26,7 @@ def write_bytes_atomically(destination: Destination, data: bytes) -> None:
     target = Path(destination)
     if not target.parent.is_dir():
         raise FileNotFoundError(errno.ENOENT, "no such folder", str(target.parent))
+    refuse_read_only(target)
     handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(handle, "wb") as temp:
@@ -31,6 +39,20 @@ def write_bytes_atomically(destination: Destination, data: bytes) -> None:
         if os.path.exists(temp_name):
             os.unlink(temp_name)
         raise
+
+
+def refuse_read_only(target: Path) -> None:
+    """PermissionError when `target` exists and is read-only (no write permission, or no write bit at all:
+    replacing the file would succeed for its folder's owner, or for root, but would not respect it)."""
+    try:
+        mode = target.stat().st_mode
+    except FileNotFoundError:
+        return
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(errno.EISDIR, "a folder is in the way", str(target))
+    if not mode & 0o222 or not os.access(target, os.W_OK):
+        raise PermissionError(errno.EACCES, "the file is read-only (make it writable, or choose another name)",
+                              str(target))
 
 
 def _file_mode(target: Path) -> int:

@@ -11,7 +11,10 @@ from dataclasses import dataclass
 from composer.abc.tunebook import Tune, Tunebook
 from composer.notation.engrave import ABCM2PS, EngravingError
 
-__all__ = ["PAPER_SIZES", "PageFormat", "page_source", "run_page_engraver", "tunebook_text"]
+__all__ = [
+    "PAPER_SIZES", "PageFormat", "file_directives", "page_source", "refuse_file_directives", "run_page_engraver",
+    "tunebook_text",
+]
 
 #: Paper sizes in PostScript points (1/72 inch), width × height, portrait.
 PAPER_SIZES: dict[str, tuple[float, float]] = {
@@ -24,6 +27,9 @@ PAPER_SIZES: dict[str, tuple[float, float]] = {
 # Output buffer in KiB, as for the staff pane: the default overflows on long tunes.
 _BUFFER_KIB = "8192"
 _VERSION_LINE = re.compile(r"\A%abc[^\n]*\n")
+# abcm2ps directives that read another file by name (`%%abc-include`, `%%format`, `%%EPS`), written as `%%`
+# lines or as I: fields, on a line or inline.
+_FILE_DIRECTIVE = re.compile(r"^\s*(?:%%|I:|\[I:)\s*(abc-include|format|EPS)\b", re.I | re.M)
 
 
 @dataclass(frozen=True)
@@ -77,7 +83,10 @@ def tunebook_text(book: Tunebook, tunes: Iterable[Tune] | None = None) -> str:
 
 
 def page_source(text: str, page_format: PageFormat | None = None, *, tune_per_page: bool = True) -> str:
-    """`text` with the page format (and `%%oneperpage`) put in front, after any `%abc` version line."""
+    """`text` with the page format (and `%%oneperpage`) put in front, after any `%abc` version line.
+
+    EngravingError when `text` would make abcm2ps read another file (see refuse_file_directives)."""
+    refuse_file_directives(text)
     front = page_format.directives() if page_format else ""
     if tune_per_page:
         front += "%%oneperpage 1\n"
@@ -87,11 +96,28 @@ def page_source(text: str, page_format: PageFormat | None = None, *, tune_per_pa
     return front + text
 
 
+def file_directives(text: str) -> list[tuple[int, str]]:
+    """(line, directive) of each directive in `text` that would make abcm2ps read another file."""
+    return [(text.count("\n", 0, m.start()) + 1, m.group(1)) for m in _FILE_DIRECTIVE.finditer(text)]
+
+
+def refuse_file_directives(text: str, path: str | None = None) -> None:
+    """EngravingError at the first directive that would pull another file into the pages: a tunebook may not
+    print (or leak) files beside it or elsewhere on the disk."""
+    found = file_directives(text)
+    if found:
+        line, name = found[0]
+        raise EngravingError(f"%%{name} reads another file, which Composer does not do; copy what it needs into "
+                             "this tunebook", path=path, line=line, column=1)
+
+
 def run_page_engraver(text: str, output_option: str, *, timeout: float = 60.0, engraver: str | None = None) -> bytes:
     """Run abcm2ps on `text` with `output_option` ("-v" for SVG pages, "" for PostScript); its stdout.
 
-    Raises EngravingError when abcm2ps is missing, crashes, hangs, or writes no page at all.
+    Raises EngravingError when the text would make abcm2ps read another file (refuse_file_directives), or
+    abcm2ps is missing, crashes, hangs, or writes no page at all.
     """
+    refuse_file_directives(text)
     program = engraver or shutil.which(ABCM2PS)
     if program is None:
         raise EngravingError("abcm2ps is not installed (Debian/Ubuntu: apt install abcm2ps)")

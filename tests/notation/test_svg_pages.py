@@ -79,3 +79,14 @@ def test_cli_writes_svg_pages_of_a_tunebook(tmp_path, capsys):
     assert all(tune.title in all_text for tune in book.tunes)
     first = written[0].read_text(encoding="utf-8")
     assert re.search(r'<svg\b[^>]*width="816.00px"', first)  # letter at 96 px an inch
+
+
+def test_the_page_engraver_refuses_directives_that_read_other_files(tmp_path):
+    from composer.notation.engrave import EngravingError
+
+    secret = tmp_path / "secret.abc"
+    secret.write_text("X:9\nT:SECRET TUNE\nK:C\nCDEF|\n")
+    for directive in (f"%%abc-include {secret}", f"I:abc-include {secret}", f"[I:abc-include {secret}]"):
+        with pytest.raises(EngravingError) as caught:
+            engrave_pages(f"X:1\nT:t\nK:C\nABcd|\n{directive}\n")
+        assert caught.value.line == 5 and "another file" in str(caught.value)
