@@ -1,6 +1,7 @@
 """Quality of generated tunes: 100 seeds at temperature 1.0, constrained and unconstrained, judged by abc2midi.
 
     nice -n 15 .venv/bin/python benchmarks/generation_quality.py [--model models/default.onnx] [--tunes 100]
+        [--weights int8|float32]
 
 For seeds 1..N (default 100) a new tune is asked for with a header cycling through common dance types (jig 6/8
 in G, reel 4/4 in D, waltz 3/4 in A, hornpipe 4/4 in Em, slip jig 9/8 in D, polka 2/4 in G), once with the music
@@ -28,6 +29,7 @@ from composer.model.constraint import OPEN, AbcState  # noqa: E402
 from composer.model.generate import Generator, new_tune_request  # noqa: E402
 from composer.model.onnx_model import DEFAULT_MODEL, OnnxModel  # noqa: E402
 from composer.model.sampling import SamplingOptions  # noqa: E402
+from composer.paths import WEIGHTS  # noqa: E402
 
 REQUESTS = [("jig", "6/8", "G"), ("reel", "4/4", "D"), ("waltz", "3/4", "A"), ("hornpipe", "4/4", "Em"),
             ("slip jig", "9/8", "D"), ("polka", "2/4", "G")]
@@ -80,10 +82,12 @@ def judge(text: str, meter: str, key: str) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+    parser.add_argument("--weights", choices=WEIGHTS, default="int8",
+                        help="the model's int8 twin when there is one (default, as the app), or its float32 file")
     parser.add_argument("--tunes", type=int, default=100)
     parser.add_argument("--max-chars", type=int, default=1500)
     args = parser.parse_args()
-    model = OnnxModel(args.model)
+    model = OnnxModel(args.model, weights=args.weights)
     generator = Generator(model)
     print(f"model: {model.describe()}")
     corpus = training_text(model.card)
