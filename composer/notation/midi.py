@@ -24,7 +24,7 @@ from composer.abc.bounds import MAX_TEMPO_QPM, MIN_TEMPO_QPM, TEMPO_WORDS, quart
 from composer.abc.canonical import default_unit_length
 from composer.abc.tunebook import Tune
 from composer.notation.atomic_file import Destination, write_bytes_atomically
-from composer.notation.music21_abc import conversion_error, music21_score
+from composer.notation.music21_abc import conversion_error, join_sections, music21_sections
 
 if TYPE_CHECKING:
     from music21 import stream
@@ -240,22 +240,25 @@ def _melody_channels(start: int = 0) -> Iterator[int]:
 def _expanded_score(tune: Tune) -> stream.Score:
     """The music21 score with repeats and endings played out and ties merged.
 
-    When music21 cannot expand the repeats (badly formed ones), the tune is played as written. The last
-    few scores are kept, as a tune is often asked for both its events and its MIDI file; nothing here
-    changes them.
+    A long tune is expanded section by section (composer.notation.music21_abc.music21_sections), as music21
+    takes time that grows with the square of the number of repeats. When music21 cannot expand the repeats
+    (badly formed ones), the section is played as written. The last few scores are kept, as a tune is often
+    asked for both its events and its MIDI file; nothing here changes them.
     """
     from music21 import exceptions21, repeat
 
-    score = music21_score(tune)
-    try:
-        expanded = score.expandRepeats()
-    except (repeat.ExpanderException, exceptions21.StreamException, IndexError, ValueError):
-        expanded = score
-    try:
-        _untie_what_abc2midi_plays_apart(expanded)
-        return expanded.stripTies()
-    except Exception as exc:  # music21's tie walker fails on some malformed scores
-        raise conversion_error(tune, "cannot be played: its ties cannot be followed") from exc
+    expanded_sections = []
+    for score in music21_sections(tune):
+        try:
+            expanded = score.expandRepeats()
+        except (repeat.ExpanderException, exceptions21.StreamException, IndexError, ValueError):
+            expanded = score
+        try:
+            _untie_what_abc2midi_plays_apart(expanded)
+            expanded_sections.append(expanded.stripTies())
+        except Exception as exc:  # music21's tie walker fails on some malformed scores
+            raise conversion_error(tune, "cannot be played: its ties cannot be followed") from exc
+    return join_sections(expanded_sections)
 
 
 def _untie_what_abc2midi_plays_apart(score: stream.Score) -> None:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from composer.abc.tunebook import Tune
 from composer.notation.abc_from_score import ImportedAbc
 from composer.notation.atomic_file import Destination, write_bytes_atomically
-from composer.notation.music21_abc import conversion_error, music21_score
+from composer.notation.music21_abc import conversion_error, join_sections, music21_score, music21_sections
 
 if TYPE_CHECKING:
     from music21 import stream
@@ -26,10 +26,33 @@ _MUSIC21_COMPOSER = re.compile(rb"\s*<creator type=\"composer\">Music21</creator
 
 def musicxml_score(tune: Tune) -> stream.Score:
     """The tune as a music21 Score ready for MusicXML: music21's ABC reading, with the trills and rolls that
-    notation.music21_abc carries through as accent markers turned back into a trill and a turn."""
+    notation.music21_abc carries through as accent markers turned back into a trill and a turn, and the
+    notation (beams, accidentals) made section by section, in time proportional to the tune's length.
+
+    Notation is made here, not by the exporter, which would pad every short bar (a pickup's other half before
+    a repeat) with a hidden rest that players and MuseScore count as time."""
+    sections = music21_sections(tune)
+    for section in sections:
+        _ornaments_and_ties(section)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                section.makeNotation(inPlace=True)
+        except Exception as exc:  # music21's notation maker raises many unrelated types on odd scores
+            raise conversion_error(tune, "cannot be written as MusicXML") from exc
+    score = join_sections(sections)
+    if score.metadata is not None:
+        if tune.title:  # as written: music21 turns "Western Lasses, The" into "The Western Lasses"
+            score.metadata.title = score.metadata.movementName = tune.title
+        if tune.field("C"):
+            score.metadata.composer = tune.field("C")
+    return score
+
+
+def _ornaments_and_ties(score: stream.Score) -> None:
+    """Trill and roll markers as a trill and a turn; no ties between different pitches."""
     from music21 import articulations, expressions
 
-    score = music21_score(tune)
     for note in score.recurse().notes:
         kept = []
         for mark in note.articulations:
@@ -41,12 +64,6 @@ def musicxml_score(tune: Tune) -> stream.Score:
                 kept.append(mark)
         note.articulations = kept
     _drop_ties_between_pitches(score)
-    if score.metadata is not None:
-        if tune.title:  # as written: music21 turns "Western Lasses, The" into "The Western Lasses"
-            score.metadata.title = score.metadata.movementName = tune.title
-        if tune.field("C"):
-            score.metadata.composer = tune.field("C")
-    return score
 
 
 def _drop_ties_between_pitches(score: stream.Score) -> None:
@@ -70,9 +87,6 @@ def musicxml_bytes(tune: Tune) -> bytes:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            # Notation made here, not by the exporter, which would pad every short bar (a pickup's other
-            # half before a repeat) with a hidden rest that players and MuseScore count as time.
-            score.makeNotation(inPlace=True)
             exporter = GeneralObjectExporter(score)
             exporter.makeNotation = False
             document = exporter.parse()
