@@ -15,7 +15,6 @@ import argparse
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from composer.abc.tunebook import read_tunebook

@@ -648,18 +648,15 @@ class MainWindow(QMainWindow):
         write_abc(read_string(self.text), path, canonical=True)
 
     def export_midi(self, path: str | Path) -> int:
-        """Write the current tune as MIDI in the background (music21 loads there); returns the request."""
+        """Write the current tune as MIDI in the background, in a child process under a time limit
+        (composer.notation.time_limit); returns the request."""
+        from composer.notation.export_files import midi_file_of
+        from composer.notation.time_limit import run_with_time_limit
+
         tune = self.current_tune
         if tune is None:
             return 0
-
-        def write(tune: Tune, path: str) -> str:
-            from composer.notation.midi import write_midi
-
-            write_midi(tune, path)
-            return path
-
-        return self.jobs.submit("export", write, tune, str(path))
+        return self.jobs.submit("export", run_with_time_limit, midi_file_of, tune, str(path))
 
     def export_tune_abc_dialog(self) -> None:
         if self._tune_or_warn() and (name := self._export_name("Export tune as ABC", ".abc", ABC_FILTER)):

@@ -11,12 +11,15 @@ object that does the work. It needs from `window` (a QMainWindow):
 - `window.statusBar()`.
 
 Engraving, exporting and importing run on BackgroundJobs off the UI thread with text snapshots; only the
-painting of engraved pages onto a QPrinter happens in the UI thread, as Qt requires.
+painting of engraved pages onto a QPrinter happens in the UI thread, as Qt requires. Each export runs in a
+child process under a time limit (composer.notation.time_limit) and Cancel Export stops it.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+import threading
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QObject, QRectF, Signal
@@ -26,8 +29,10 @@ from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QDialog, QFileDialog, QMainWindow, QMenu, QMessageBox
 
 from composer.abc.tunebook import read_string
+from composer.notation.export_files import musicxml_file_of, pdf_file_of, svg_files_of
 from composer.notation.pages import PageFormat, tunebook_text
 from composer.notation.svg_pages import SvgPage, engrave_pages
+from composer.notation.time_limit import EXPORT_TIME_LIMIT, run_with_time_limit
 from composer.ui.workers import BackgroundJobs
 
 __all__ = ["IMPORT_FILTER", "PrintExport", "install_print_export_actions", "printed_text"]
@@ -81,33 +86,13 @@ def paint_pages(printer: QPrinter, pages: tuple[SvgPage, ...]) -> int:
     return len(pages)
 
 
-def _write_pdf(text: str, path: str, page_format: PageFormat) -> list[str]:
-    from composer.notation.pdf import write_pdf
-
-    write_pdf(text, path, page_format)
-    return [path]
-
-
-def _write_svg(text: str, path: str, page_format: PageFormat) -> list[str]:
-    from composer.notation.svg_pages import write_svg_pages
-
-    return [str(p) for p in write_svg_pages(text, path, page_format)]
-
-
-def _write_musicxml(text: str, path: str, page_format: PageFormat) -> list[str]:
-    from composer.notation.musicxml import write_musicxml
-
-    write_musicxml(read_string(text).tunes[0], path)
-    return [path]
-
-
 def _import(path: str):
     from composer.notation.abc_from_score import import_score_file
 
     return import_score_file(path)
 
 
-_WRITERS = {".pdf": _write_pdf, ".svg": _write_svg, ".musicxml": _write_musicxml}
+_WRITERS = {".pdf": pdf_file_of, ".svg": svg_files_of, ".musicxml": musicxml_file_of}
 
 
 class PrintExport(QObject):
@@ -141,6 +126,11 @@ class PrintExport(QObject):
             self._action("Tunebook as SV&G pages…", lambda: self.export_dialog(BOOK, ".svg")),
             self._action("Current tune as Music&XML…", lambda: self.export_dialog(TUNE, ".musicxml")),
         ]
+        self.export_time_limit = EXPORT_TIME_LIMIT
+        self.export_cancelled = threading.Event()
+        self.cancel_export_action = self._action("&Cancel Export", self.cancel_export)
+        self.cancel_export_action.setEnabled(False)
+        self.export_actions.append(self.cancel_export_action)
 
     def _action(self, text: str, slot, shortcut=None) -> QAction:
         action = QAction(text, self.window)
@@ -207,11 +197,19 @@ class PrintExport(QObject):
         writer = _WRITERS.get(path.suffix.lower())
         if writer is None:
             raise ValueError(f"cannot export to {path.name}: use {', '.join(_WRITERS)}")
-        text = self.text_for(TUNE if writer is _write_musicxml else scope)
+        text = self.text_for(TUNE if writer is musicxml_file_of else scope)
         if not text:
             return 0
         self.window.statusBar().showMessage(f"Exporting {path.name}…")
-        return self.jobs.submit("export", writer, text, str(path), page_format_of(self.printer))
+        self.export_cancelled = threading.Event()
+        self.cancel_export_action.setEnabled(True)
+        job = functools.partial(run_with_time_limit, writer, limit=self.export_time_limit,
+                                cancelled=self.export_cancelled)
+        return self.jobs.submit("export", job, text, str(path), page_format_of(self.printer))
+
+    def cancel_export(self) -> None:
+        """Stop the export that is running (its child process is killed; no file is left half written)."""
+        self.export_cancelled.set()
 
     # ------------------------------------------------------------------------------------ importing
     def import_dialog(self) -> None:
@@ -235,6 +233,7 @@ class PrintExport(QObject):
             status.showMessage(f"Printed {sheets} page{'s' if sheets != 1 else ''}", 5000)
             self.printed.emit(sheets)
         elif lane == "export":
+            self.cancel_export_action.setEnabled(False)
             status.showMessage(f"Exported {', '.join(Path(p).name for p in result)}", 5000)
             self.exported.emit(result)
         elif lane == "import":
@@ -250,6 +249,8 @@ class PrintExport(QObject):
 
     def _on_failed(self, lane: str, error: Exception) -> None:
         what = {"print": "Print", "export": "Export", "import": "Import"}.get(lane, lane)
+        if lane == "export":
+            self.cancel_export_action.setEnabled(False)
         self.window.statusBar().showMessage(f"{what} failed", 5000)
         self._show_message(QMessageBox.Icon.Warning, f"{what} failed", str(error))
         self.failed.emit(what, str(error))

@@ -116,6 +116,22 @@ def test_exports_write_pdf_svg_pages_and_musicxml(controlled, qtbot, tmp_path):
         controller.export_to(tmp_path / "kesh.doc", "tune")
 
 
+def test_an_export_can_be_cancelled_and_runs_under_a_time_limit(controlled, qtbot, tmp_path):
+    window, controller = controlled
+    window.editor.go_to(1, 1)
+    with qtbot.waitSignal(controller.failed, timeout=30_000) as done:
+        controller.export_to(tmp_path / "book.pdf", "book")
+        assert controller.cancel_export_action.isEnabled()
+        controller.cancel_export()
+    assert done.args[0] == "Export" and "cancelled" in done.args[1]
+    assert not controller.cancel_export_action.isEnabled()
+    controller.export_time_limit = 0.05  # less than a child process takes to start
+    with qtbot.waitSignal(controller.failed, timeout=30_000) as done:
+        controller.export_to(tmp_path / "book.pdf", "book")
+    assert "longer than 0.05 s" in done.args[1]
+    assert [p.name for p in tmp_path.iterdir() if "book" in p.name] == []  # no temporary file either
+
+
 def test_an_import_becomes_the_untitled_document_and_reports_what_was_left_out(controlled, qtbot, tmp_path):
     from composer.notation.midi import write_midi
 
