@@ -74,4 +74,4 @@ def replace_tune(book_path: Path, tune: Tune, text: str) -> None:
     if last == len(lines) and not lines[-1].endswith(("\n", "\r")):
         new_lines[-1] = new_lines[-1][:-len(newline)]  # the file had no final newline: still none
     encoded = "".join([*lines[:first], *new_lines, *lines[last:]]).encode(encoding, errors="replace")
-    write_file(book_path, bom + encoded)
+    write_file(book_path.resolve(), bom + encoded)  # through a link to the file, not over the link

@@ -126,6 +126,19 @@ def test_continue_onto_its_own_tunebook_keeps_every_other_tune(tiny_onnx_model, 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mybook.abc"]
 
 
+def test_continue_in_place_through_a_link_writes_the_file_and_keeps_the_link(tiny_onnx_model, tmp_path):
+    book = tmp_path / "mybook.abc"
+    book.write_text(_tunebook(2))
+    link = tmp_path / "link.abc"
+    link.symlink_to(book)
+    code = main(["continue", str(link), "--tune", "2", "--at", "15:9", "--bars", "1", "--seed", "3",
+                 "--no-constrain", "--model", str(tiny_onnx_model), "-o", str(link)])
+    assert code == 0
+    assert link.is_symlink() and link.resolve() == book
+    assert [t.reference for t in read_tunebook(book)] == [1, 2]
+    assert "AGF G3:|" not in read_tunebook(book).tune(2).text()
+
+
 def test_continue_refuses_several_candidates_onto_its_own_tunebook(tiny_onnx_model, tmp_path, capsys):
     book = tmp_path / "mybook.abc"
     book.write_text(_tunebook(3))
