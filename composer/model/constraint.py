@@ -468,6 +468,7 @@ class AbcState:
             if not strict and c.isdigit():
                 self.kind = "ending"
                 self.ending = 1 if c == "1" else 2
+                self.need_second = False  # `:|2` opens the 2nd ending it asked for
                 return True
             return None
         if kind == "paren":

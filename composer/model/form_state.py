@@ -21,7 +21,7 @@ from fractions import Fraction
 import numpy as np
 
 from composer.abc.keys import ACCIDENTAL_VALUES, default_tuplet_time, parse_key
-from composer.model.constraint import _DURATION_PREFIXES, CLOSED, GRID, OPEN, AbcState
+from composer.model.constraint import _DURATION_PREFIXES, BAR_TOKENS, CLOSED, GRID, OPEN, AbcState
 from composer.model.form import Form, Part
 from composer.model.vocab import VOCAB
 
@@ -52,7 +52,7 @@ class FormState:
     """An `AbcState` plus the form's progress; `advance(ch)` is the next state or None (never changes in place)."""
 
     __slots__ = ("music", "form", "tonic", "part", "bars", "phase", "ending_at", "ending_len", "second",
-                 "pickup", "closed", "need_open", "done", "_situation")
+                 "pickup", "lead_in", "closed", "need_open", "done", "written_token", "_situation")
 
     def __init__(self, music: AbcState) -> None:
         self.music = music
@@ -65,9 +65,11 @@ class FormState:
         self.ending_len = 0
         self.second = 0
         self.pickup: Fraction | None = None
+        self.lead_in: Fraction | None = None
         self.closed: tuple[Part, ...] = ()
         self.need_open = False
         self.done = False
+        self.written_token: str | None = None
         self._situation: tuple | None = None
 
     # ------------------------------------------------------------------ construction and public API
@@ -84,6 +86,8 @@ class FormState:
             return state
         new = state._copy()
         new.music = state.music.constrained()
+        if new.music.kind == "bar":  # the prime ends on a bar line: as written, it stands whatever the form
+            new.written_token = new.music.text
         if form is not None:
             new.form = form
             new.tonic = tonic_of(prime)
@@ -91,6 +95,15 @@ class FormState:
             new.done = new.part >= len(form.parts)
             new.need_open = (not new.done and form.parts[new.part].repeated and not state.started_part
                              and new.music.repeat_open == CLOSED)
+            if (new.lead_in is not None and not new.done and not state.started_part and not new.music.bar_notes
+                    and new.music.kind == "" and new.music.repeat_open != OPEN):
+                # The last part closed on a short bar: this one opens with the notes it lacks (as real tunes
+                # do), a bar of exactly that length, so that abc2midi counts whole bars.
+                music = new.music._copy()
+                music.bar_len = new.lead_in
+                new.music = music
+            else:
+                new.lead_in = None
         return new
 
     @property
@@ -99,7 +112,11 @@ class FormState:
         return self.bars > 0 or self.phase != NO_ENDING
 
     def written(self) -> WrittenForm:
-        """The form as written so far."""
+        """The form as written so far (a bar line at the very end counted as closed)."""
+        if self.music.kind == "bar" and self.music.text in BAR_TOKENS:
+            closed = self.advance("\n")
+            if closed is not None:
+                return closed.written()
         return WrittenForm(self.closed, self.bars, self.music.repeat_open != CLOSED, self.phase != NO_ENDING)
 
     @property
@@ -142,10 +159,14 @@ class FormState:
         new = self._copy()
         new.music = music
         new._situation = None
+        new.written_token = None
         if before.kind == "bar" and (music.kind != "bar" or not music.text.startswith(before.text)):
-            if keeping and before.text not in self._closing_tokens(before):
+            if keeping and before.text != self.written_token and before.text not in self._closing_tokens(before):
                 return None
             new._bar_closed(before.text, before)
+            if keeping and self.lead_in is not None and new.lead_in is None:  # the lead-in bar is done
+                music = new.music = music._copy()
+                music._update_bar_len()
         if music.ending == 1 and before.ending != 1 and new.phase == NO_ENDING:
             if keeping and not self._ending_may_start():
                 return None
@@ -184,7 +205,8 @@ class FormState:
                 left = (self.ending_len - self.second) if self.phase == SECOND_ENDING else part.bars - self.bars
                 self._situation = (self.music.key(), True, False, last, part.repeated,
                                    not last and form.parts[self.part + 1].repeated, self.phase, min(left, 3),
-                                   self.bars == 0, bool(self.closed), self.need_open, self.pickup, self.tonic)
+                                   self.bars == 0, bool(self.closed), self.need_open, self.pickup, self.lead_in,
+                                   self.tonic, self.written_token)
         return self._situation
 
     def _allows(self, ch: str, before: AbcState) -> bool:
@@ -196,7 +218,7 @@ class FormState:
             return False  # the tune may not end before its form is complete
         if music.kind == "bar":
             return any(t.startswith(music.text) for t in self._closing_tokens(music))
-        if self.need_open and music.repeat_open != OPEN and ch != "\n":
+        if self.need_open and self.lead_in is None and music.repeat_open != OPEN and ch != "\n":
             return False  # a repeated part after a closed repeat starts with |: on a new line
         if self._final_bar():
             return self._tonic_rule(ch, before)
@@ -224,11 +246,16 @@ class FormState:
         part = form.parts[self.part]
         last = self.part == len(form.parts) - 1
         next_repeated = not last and form.parts[self.part + 1].repeated
+        at_start = self.phase == NO_ENDING and self.bars == 0
         if not music.bar_notes:
-            return _OPEN if self.phase == NO_ENDING and self.bars == 0 and part.repeated else frozenset()
-        if self._is_pickup(music):
-            return _OPEN if part.repeated and music.repeat_open != OPEN else _PLAIN
+            return _OPEN if at_start and part.repeated and self.lead_in is None else frozenset()
         free = music._free()
+        if self._is_pickup(music) or at_start and self.lead_in is not None:
+            if self.lead_in is not None and free:
+                return frozenset()  # the lead-in bar is exactly the notes the last part lacked
+            if not part.repeated:
+                return _PLAIN
+            return _OPEN if music.repeat_open != OPEN else frozenset()  # a pickup after `|:` would close it
         short = free is not None and free > 0
         if not self._at_end():
             return frozenset() if short else _PLAIN
@@ -315,16 +342,24 @@ class FormState:
 
     def _bar_closed(self, token: str, music: AbcState) -> None:
         """The bar line `token` closed the bar `music` was in: count the bar, close parts and endings."""
+        free = music._free() if music.bar_notes else None
         if music.bar_notes:
             if self._is_pickup(music) and music.bar_len is not None:
-                self.pickup = music.bar_len - music._free()
+                self.pickup = music.bar_len - free
                 return
-            if self.bars == 0 and self.phase == NO_ENDING and music._free():
-                return  # a later part's pickup (as written in a prime): not one of its bars
+            if self.bars == 0 and self.phase == NO_ENDING and (self.lead_in is not None or free):
+                self.lead_in = None
+                return  # a later part's pickup, or its lead-in: not one of its bars
             if self.phase == SECOND_ENDING:
                 self.second += 1
             elif self.phase != AWAIT_SECOND:
                 self.bars += 1
+        parts_before = len(self.closed)
+        self._close_parts(token, music)
+        if len(self.closed) > parts_before and free:
+            self.lead_in = free  # the part ended on a short bar: the next one lacks these notes
+
+    def _close_parts(self, token: str, music: AbcState) -> None:
         if token in (":|", "::"):
             if self.phase == FIRST_ENDING:
                 self.ending_len = self.bars - self.ending_at
@@ -339,6 +374,7 @@ class FormState:
 
     def _part_closed(self, *, repeated: bool, opened: bool) -> None:
         self.closed = (*self.closed, Part(self.bars, repeated))
+        self.lead_in = None
         self.part += 1
         self.bars = 0
         self.phase = NO_ENDING

@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
 from composer.abc.tunebook import read_string
 from composer.audio.player import PlayerState
 from composer.errors import ComposerError
+from composer.model.form import AUTO, COMMON_FORMS
 from composer.model.generate import Finished, Sampled, Started
 from composer.paths import WEIGHTS, default_model_path, float32_model, listed_models, model_to_run, user_models_dir
 from composer.ui.candidate_view import CandidateCard, CompareDialog, Preview, bar_count, render_preview
@@ -78,6 +79,9 @@ AUDITION_LANE = "audition"
 PREVIEW_INTERVAL_MS = 600
 #: The model chosen last is loaded (to show its provider) this long after the panel is built.
 STARTUP_PROBE_DELAY_MS = 1500
+#: The form label follows the cursor after this pause, and only for tunebooks up to this size (it parses them).
+FORM_LABEL_DELAY_MS = 400
+FORM_LABEL_MAX_TEXT = 200_000
 OPEN_MODEL = "__open__"
 MODEL_FILTER = "ONNX models (*.onnx);;All files (*)"
 MODE_LABELS = {Mode.CONTINUE: "Continue from the cursor", Mode.BARS: "Fill the next bars",
@@ -253,6 +257,21 @@ class GenerationPanel(QWidget):
         self.dice_button.setToolTip("A new random seed")
         self.constrain_check = QCheckBox("Keep to valid music", objectName="constrain")
         self.constrain_check.setToolTip("Veto characters that would break bars, repeats or the tune's end")
+        self.form_combo = QComboBox(objectName="form")
+        self.form_combo.addItem("Auto", AUTO)
+        for letters in COMMON_FORMS:
+            self.form_combo.addItem(letters, letters)
+        self.form_combo.setToolTip("The tune's parts (a doubled letter is a repeated part). Auto follows the "
+                                   "parts already written, else the rhythm's usual form")
+        self.part_bars_combo = QComboBox(objectName="part-bars")
+        for bars in (4, 8, 12, 16):
+            self.part_bars_combo.addItem(f"{bars} bars a part", bars)
+        self.part_bars_combo.setCurrentIndex(1)
+        self.form_label = QLabel(objectName="form-plan")
+        self.form_label.setWordWrap(True)
+        self.form_label.setToolTip("The form the candidates will keep, and where the cursor stands in it")
+        self._form_timer = QTimer(self, singleShot=True, interval=FORM_LABEL_DELAY_MS)
+        self._form_timer.timeout.connect(self.update_form_label)
 
         self.generate_button = QPushButton("Generate", objectName="generate")
         self.generate_button.setDefault(True)
@@ -292,6 +311,11 @@ class GenerationPanel(QWidget):
         model_row.addWidget(self.model_combo, 1)
         model_row.addWidget(self.provider_label)
         form.addRow("Model", model_row)
+        form_row = QHBoxLayout()
+        form_row.addWidget(self.form_combo, 1)
+        form_row.addWidget(self.part_bars_combo, 1)
+        form.addRow("Form", form_row)
+        form.addRow(self.form_label)
         grid = QGridLayout()
         grid.addWidget(QLabel("Temperature"), 0, 0)
         grid.addWidget(self.temperature_spin, 0, 1)
@@ -348,6 +372,12 @@ class GenerationPanel(QWidget):
         for edit in (self.title_edit, self.meter_edit, self.key_edit, self.rhythm_edit):
             edit.textEdited.connect(self._on_fields_edited)
         self.main_window.current_tune_changed.connect(lambda _text: self._prefill_fields())
+        for combo in (self.form_combo, self.part_bars_combo, self.mode_combo):
+            combo.currentIndexChanged.connect(self._schedule_form_label)
+        self.constrain_check.toggled.connect(self._schedule_form_label)
+        self.constrain_check.toggled.connect(self._update_mode)
+        self.main_window.editor.cursorPositionChanged.connect(self._schedule_form_label)
+        self.main_window.editor.textChanged.connect(self._schedule_form_label)
         self.main_window.document_path_changed.connect(self._forget_anchors)
 
     # ---------------------------------------------------------------------------------------- settings
@@ -368,6 +398,10 @@ class GenerationPanel(QWidget):
                 self.variations_spin.setValue(int(s.value(GROUP, "variations", defaults.variations)))
                 self.seed_spin.setValue(int(s.value(GROUP, "seed", defaults.seed)))
                 self.constrain_check.setChecked(s.value(GROUP, "constrain", defaults.constrain, bool))
+                form_index = self.form_combo.findData(str(s.value(GROUP, "form", defaults.form)))
+                self.form_combo.setCurrentIndex(max(form_index, 0))
+                bars_index = self.part_bars_combo.findData(int(s.value(GROUP, "part_bars", defaults.part_bars)))
+                self.part_bars_combo.setCurrentIndex(bars_index if bars_index >= 0 else 1)
                 opened = s.value(GROUP, "opened_models", []) or []
                 self._opened_models = [str(p) for p in ([opened] if isinstance(opened, str) else opened)]
                 model = str(s.value(GROUP, "model", "") or "")
@@ -411,6 +445,8 @@ class GenerationPanel(QWidget):
         s.set_value(GROUP, "variations", current.variations)
         s.set_value(GROUP, "seed", current.seed)
         s.set_value(GROUP, "constrain", current.constrain)
+        s.set_value(GROUP, "form", current.form)
+        s.set_value(GROUP, "part_bars", current.part_bars)
         s.set_value(GROUP, "model", str(self.model_path))
         s.set_value(GROUP, "weights", self.weights)
         s.set_value(GROUP, "opened_models", list(self._opened_models))
@@ -427,7 +463,36 @@ class GenerationPanel(QWidget):
         return GenerationSettings(temperature=round(self.temperature_spin.value(), 3),
                                   top_p=round(self.top_p_spin.value(), 3), bars=self.bars_spin.value(),
                                   variations=self.variations_spin.value(), seed=self.seed_spin.value(),
-                                  constrain=self.constrain_check.isChecked())
+                                  constrain=self.constrain_check.isChecked(), form=self.form_combo.currentData(),
+                                  part_bars=self.part_bars_combo.currentData())
+
+    def _schedule_form_label(self, *_: object) -> None:
+        self.part_bars_combo.setEnabled(self.form_combo.currentData() != AUTO)
+        if self.isVisible():
+            self._form_timer.start()
+
+    @Slot()
+    def update_form_label(self) -> str:
+        """Show the form the next generation will keep (`Auto: AABB, 8 bars, part B next`)."""
+        text = self.main_window.text
+        if len(text) > FORM_LABEL_MAX_TEXT:
+            description = "Form: decided when you generate"
+        else:
+            line, column = self._cursor_place()
+            try:
+                description = plan_generation(self.mode, text, line, column, self.current_settings(),
+                                              self.tune_fields()).form_description
+            except ComposerError as exc:
+                description = f"Form: {exc.message}"
+        self.form_label.setText(description)
+        return description
+
+    def _cursor_place(self) -> tuple[int, int]:
+        """The 1-based line and column where a generation starts (the selection's start)."""
+        editor = self.main_window.editor
+        position = editor.textCursor().selectionStart()
+        block = editor.document().findBlock(position)
+        return block.blockNumber() + 1, position - block.position() + 1
 
     def tune_fields(self) -> NewTuneFields:
         return NewTuneFields(self.title_edit.text().strip(), self.meter_edit.text().strip() or "4/4",
@@ -443,10 +508,15 @@ class GenerationPanel(QWidget):
     def _update_mode(self, *_: object) -> None:
         mode = self.mode
         self.new_tune_fields.setVisible(mode is Mode.NEW_TUNE)
-        self.bars_spin.setEnabled(mode is not Mode.CONTINUE)
+        form_kept = self.constrain_check.isChecked()
+        self.bars_spin.setEnabled(mode is Mode.BARS or mode is Mode.NEW_TUNE and not form_kept)
         self.bars_spin.setToolTip("Bars to write" if mode is Mode.BARS else
-                                  "At most this many bars (the tune may end sooner)" if mode is Mode.NEW_TUNE else
-                                  "Continuing writes to the end of the tune")
+                                  "At most this many bars (the tune may end sooner)" if not form_kept else
+                                  "The tune's form sets its length")
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        self._form_timer.start()
 
     def _on_fields_edited(self, *_: object) -> None:
         self._fields_touched = True
@@ -560,16 +630,15 @@ class GenerationPanel(QWidget):
         if self.busy:
             return None
         editor = self.main_window.editor
-        cursor = editor.textCursor()
-        position = cursor.selectionStart()
-        block = editor.document().findBlock(position)
-        line, column = block.blockNumber() + 1, position - block.position() + 1
+        position = editor.textCursor().selectionStart()
+        line, column = self._cursor_place()
         try:
             plan = plan_generation(self.mode, self.main_window.text, line, column, self.current_settings(),
                                    self.tune_fields())
         except ComposerError as exc:
             self._say(f"Can't generate here: {exc}", error=True)
             return None
+        self.form_label.setText(plan.form_description)
         anchor = None
         if plan.mode is not Mode.NEW_TUNE:
             anchor = QTextCursor(editor.document())

@@ -11,6 +11,8 @@ from enum import StrEnum
 from composer.abc.canonical import body_start
 from composer.abc.tunebook import Tune, read_string
 from composer.errors import AbcError
+from composer.model.form import AUTO, Form, parse_form
+from composer.model.form_plan import FormPlan, plan_form, written_form
 from composer.model.generate import Request, continuation_of, new_tune_request
 from composer.model.sampling import SamplingOptions
 
@@ -49,6 +51,14 @@ class GenerationSettings:
     variations: int = 4
     seed: int = 1
     constrain: bool = True
+    form: str = AUTO
+    part_bars: int = 8
+
+    def form_choice(self) -> Form | str:
+        """`auto`, or the chosen form with its part length (FormError when it cannot be read)."""
+        if self.form.strip().lower() == AUTO:
+            return AUTO
+        return parse_form(self.form, self.part_bars)
 
     def sampling(self, seed: int | None = None) -> SamplingOptions:
         return SamplingOptions(temperature=self.temperature, top_p=self.top_p,
@@ -82,6 +92,14 @@ class GenerationPlan:
     source_prefix: str = ""
     line: int | None = None
     column: int | None = None
+    form: FormPlan | None = None
+
+    @property
+    def form_description(self) -> str:
+        """`Auto: AABB, 8 bars, part B next`, or what stands in for it without the music constraint."""
+        if self.form is None:
+            return "Form: not kept (valid music is off)"
+        return self.form.describe()
 
     @property
     def header(self) -> str:
@@ -142,12 +160,15 @@ def plan_generation(mode: Mode, text: str, line: int, column: int, settings: Gen
     AbcError when a continuation is asked for where there is no tune body to continue.
     """
     sampling = settings.sampling()
+    choice = settings.form_choice() if settings.constrain else None
     if mode is Mode.NEW_TUNE:
         fields = fields or NewTuneFields()
         request = new_tune_request(meter=fields.meter or "4/4", key=fields.key or "C", rhythm=fields.rhythm or None,
                                    title=fields.title, count=settings.variations, sampling=sampling,
-                                   constrain=settings.constrain, max_chars=MAX_CHARS, max_bars=settings.bars)
-        return GenerationPlan(mode, request)
+                                   constrain=settings.constrain, max_chars=MAX_CHARS, form=choice,
+                                   max_bars=None if choice is not None else settings.bars)
+        plan = FormPlan(request.form, choice == AUTO, written_form(request.prime)) if request.form else None
+        return GenerationPlan(mode, request, form=plan)
     book = read_string(text)
     tune = book.tune_at_line(line)
     if tune is None or line > tune.end_line + 1:
@@ -156,8 +177,12 @@ def plan_generation(mode: Mode, text: str, line: int, column: int, settings: Gen
         line, column = tune.end_line, len(tune.source_lines[-1].rstrip("\n")) + 1
     cut = continuation_of(tune, line, column)
     max_bars = settings.bars if mode is Mode.BARS else None
-    request = Request(cut.prime, settings.variations, sampling, settings.constrain, MAX_CHARS, max_bars)
-    return GenerationPlan(mode, request, cut.source_prefix, line, column)
+    plan = None
+    if choice is not None:
+        plan = plan_form(choice, cut.prime, rhythm=tune.rhythm, meter=tune.meter, min_bars=max_bars)
+    request = Request(cut.prime, settings.variations, sampling, settings.constrain, MAX_CHARS, max_bars,
+                      plan.form if plan else None)
+    return GenerationPlan(mode, request, cut.source_prefix, line, column, plan)
 
 
 def next_tune_number(text: str) -> int:

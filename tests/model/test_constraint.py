@@ -105,3 +105,12 @@ def test_random_walks_never_dead_end_and_pass_abc2midi_and_the_checker(judge, bl
     for seed in range(block * 10, block * 10 + 10):
         tune = random_walk(seed, 120)
         assert judge(tune) == [], tune
+
+
+def test_a_prime_with_endings_written_bar_then_digit_stays_constrained():
+    """`|1 ... :|2 ... ||` (endings after the bar line, as most tunebooks write them) leaves nothing pending."""
+    prime = ("X:1\nT:t\nM:6/8\nL:1/8\nK:G\n|:GAG GAB|ABA ABd|edd gdd|edB dBA|\n"
+             "GAG GAB|ABA ABd|edd gdB|1AGF G3:|2AGF G2d||\n")
+    state = AbcState.for_prime(prime)
+    assert not state.need_second and state.allowed_mask().any()
+    assert state.feed("|:gfg aga|") is not None

@@ -383,3 +383,28 @@ def test_a_candidate_plays_through_the_audio_engine(qtbot, make_window, make_pan
     panel.cards[1].play_button.click()
     qtbot.waitUntil(lambda: panel.player.state is PlayerState.STOPPED, timeout=LONG_WAIT)
     assert panel.cards[1].play_button.text() == "Play"
+
+
+def test_the_form_control_shows_the_planned_form_and_candidates_keep_it(qtbot, opened, make_panel):
+    from composer.model.form import Part
+    from composer.model.form_plan import written_form
+    from composer.ui.generation_plan import Mode
+
+    panel = make_panel(opened)
+    kesh = read_string(opened.text).tunes[0]
+    opened.editor.go_to(kesh.line + 10, 1)  # the start of the Kesh's second part
+    configure(panel, "continue", variations=2, seed=3)
+    assert panel.form_combo.currentData() == "auto" and not panel.part_bars_combo.isEnabled()
+    assert panel.update_form_label() == "Auto: AABB, 8 bars, part B next"
+    panel.form_combo.setCurrentIndex(panel.form_combo.findData("AABBCC"))
+    assert panel.part_bars_combo.isEnabled()
+    assert panel.update_form_label() == "AABBCC, 8 bars, part B next"
+    panel.form_combo.setCurrentIndex(panel.form_combo.findData("auto"))
+    batch = run_batch(qtbot, panel)
+    assert panel.form_label.text() == "Auto: AABB, 8 bars, part B next"
+    for candidate in batch.candidates:
+        tune = batch.plan.audition_text(candidate.text)
+        assert written_form(tune).parts == (Part(8, True), Part(8, True)), tune
+    panel.set_mode(Mode.NEW_TUNE)
+    assert panel.update_form_label() == "Auto: AABB, 8 bars, part A next"  # a jig: two repeated parts of 8 bars
+    assert not panel.bars_spin.isEnabled()  # the form sets a new tune's length

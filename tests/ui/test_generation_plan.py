@@ -64,8 +64,11 @@ def test_accepted_text_never_ends_the_tune_early(text):
 def test_a_new_tune_is_numbered_and_appended_as_a_tune_of_its_own(text):
     fields = fields_of(read_string(text).tunes[1])
     assert fields == NewTuneFields("Cooley's", "4/4", "Edor", "reel")
+    free = plan_generation(Mode.NEW_TUNE, text, 1, 1, GenerationSettings(bars=16, constrain=False), fields)
+    assert free.request.max_bars == 16 and free.request.form is None  # without the constraint: at most 16 bars
     plan = plan_generation(Mode.NEW_TUNE, text, 1, 1, GenerationSettings(bars=16), fields)
-    assert plan.request.max_bars == 16 and "R:reel\n" in plan.request.prime
+    assert plan.request.max_bars is None and "R:reel\n" in plan.request.prime  # the form sets the length
+    assert plan.form_description == "Auto: AABB, 8 bars, part A next"
     assert plan.default_placement(True) is Placement.NEW_TUNE
     number = next_tune_number(text)
     tune = plan.accepted_text("|:EB|AB:|\n\n", number)
@@ -74,3 +77,20 @@ def test_a_new_tune_is_numbered_and_appended_as_a_tune_of_its_own(text):
         assert len(book.tunes) == len(read_string(before).tunes) + 1
         added = book.tunes[-1]
         assert (added.reference, added.title, added.meter, added.key) == (number, "Cooley's", "4/4", "Edor")
+
+
+def test_the_form_is_planned_from_the_written_parts_and_the_chosen_form(text):
+    tunes = read_string(text).tunes
+    kesh = tunes[0]
+    end = (kesh.end_line, len(kesh.source_lines[-1].rstrip("\n")) + 1)
+    plan = plan_generation(Mode.CONTINUE, text, *end, GenerationSettings())
+    assert plan.form_description == "Auto: AABBCC, 8 bars, part C next"  # after a whole AABB tune: a third part
+    middle = plan_generation(Mode.CONTINUE, text, kesh.line + 10, 1, GenerationSettings())  # before part B
+    assert middle.form_description == "Auto: AABB, 8 bars, part B next"
+    chosen = plan_generation(Mode.CONTINUE, text, *end, GenerationSettings(form="AABBCC", part_bars=8))
+    assert chosen.request.form.letters == "AABBCC" and not chosen.form_description.startswith("Auto")
+    bars = plan_generation(Mode.BARS, text, *end, GenerationSettings(bars=24))
+    remaining = sum(p.bars for p in bars.request.form.parts[len(bars.form.written.parts):]) - bars.form.written.bars
+    assert bars.request.max_bars == 24 and remaining >= 24  # filling N bars never meets the form's end first
+    off = plan_generation(Mode.CONTINUE, text, *end, GenerationSettings(constrain=False))
+    assert off.request.form is None and "not kept" in off.form_description
