@@ -5,7 +5,8 @@
 
 For seeds 1..N (default 100) a new tune is asked for with a header cycling through common dance types (jig 6/8
 in G, reel 4/4 in D, waltz 3/4 in A, hornpipe 4/4 in Em, slip jig 9/8 in D, polka 2/4 in G), once with the music
-constraint and once without. Printed per mode: the fraction of tunes with no abc2midi errors, with no bar-length
+constraint (and the form, `--form auto` as the app does; `--form none` for the music alone) and once without.
+Printed per mode: the fraction of tunes with no abc2midi errors, with no bar-length
 warnings, with balanced repeats and endings, that stay in the requested key and meter (no K:/M: change in the
 body), that ended by themselves, and the longest run of characters copied from the training corpus (the card's
 training data, else Nottingham and the music21 folk collections). The table goes into models/README.md.
@@ -86,6 +87,8 @@ def main() -> int:
                         help="the model's int8 twin when there is one (default, as the app), or its float32 file")
     parser.add_argument("--tunes", type=int, default=100)
     parser.add_argument("--max-chars", type=int, default=1500)
+    parser.add_argument("--form", default="auto",
+                        help="the form constrained tunes keep (auto, as the app; none for the music constraint alone)")
     args = parser.parse_args()
     model = OnnxModel(args.model, weights=args.weights)
     generator = Generator(model)
@@ -102,7 +105,8 @@ def main() -> int:
             rhythm, meter, key = REQUESTS[seed % len(REQUESTS)]
             request = new_tune_request(meter=meter, key=key, rhythm=rhythm, title=f"Seed {seed}",
                                        sampling=SamplingOptions(temperature=1.0, seed=seed),
-                                       constrain=constrain, max_chars=args.max_chars)
+                                       constrain=constrain, max_chars=args.max_chars,
+                                       form=args.form if constrain and args.form != "none" else None)
             result = generator.generate(request)[0]
             text = request.prime + result.text
             if not text.endswith("\n"):

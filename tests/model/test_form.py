@@ -182,3 +182,14 @@ def test_a_continuation_of_a_written_a_part_writes_a_b_part_with_the_default_mod
         assert written_form(canonical(tune)).parts == (Part(8, True), Part(8, True)), tune
         last_bar = result.text.rstrip().rstrip(":|]").rsplit("|", 1)[-1]
         assert last_bar.rstrip(" )")[-2:-1].upper() == "G" or last_bar.rstrip(" )")[-1].upper() == "G", tune
+
+
+def test_filling_n_bars_writes_n_bars_even_where_the_written_tune_could_end(tiny_onnx_model):
+    generator = Generator(OnnxModel(tiny_onnx_model))
+    whole = canonical(HEADER + ("|:" + BAR * 7 + FINAL[:-1] + ":|\n") * 2)[:-1]  # a whole AABB reel, open
+    plan = plan_form("auto", whole, rhythm="reel", meter="4/4", min_bars=8)
+    request = Request(whole, 3, SamplingOptions(seed=2), max_chars=3000, max_bars=8, form=plan.form)
+    before = FormState.for_prime(whole, strict=False).bars_done
+    for result in generator.generate(request):
+        assert result.reason == "bars", result.text
+        assert FormState.for_prime(whole + result.text, strict=False).bars_done - before == 8, result.text
