@@ -124,7 +124,69 @@ def generation() -> int:
     return 0
 
 
+HALF_WRITTEN = """X:1
+T:The Kesh, first part
+R:jig
+M:6/8
+L:1/8
+K:G
+|:GAG GAB|ABA ABd|edd gdd|edB dBA|
+GAG GAB|ABA ABd|edd gdB|AGF G3:|
+"""
+FORM_OUT = Path(__file__).resolve().parent / "screenshot-form.png"
+
+
+def form() -> int:
+    """The generation panel's Form control after continuing a half-written jig (its A part): four candidates,
+    each a repeated B part of 8 bars ending on G."""
+    import os
+
+    from composer.paths import default_model_path
+    from composer.ui.generation_panel import install_generation_panel
+    from composer.ui.generation_plan import Mode
+
+    model = Path(os.environ.get("GENERATION_MODEL") or default_model_path())
+    app = create_application()
+    scratch = Path(tempfile.mkdtemp(prefix="composer-screenshot-"))
+    os.environ["COMPOSER_DATA"] = str(scratch / "data")
+    tunebook = scratch / "half-written.abc"
+    tunebook.write_text(HALF_WRITTEN, encoding="utf-8")
+    settings = Settings(QSettings(str(scratch / "settings.ini"), QSettings.Format.IniFormat))
+    window = MainWindow(settings=settings, autosave_folder=scratch / "autosave")
+    window.resize(*SIZE)
+    window.show()
+    window.open_path(tunebook, ask=False)
+    panel = install_generation_panel(window)
+    panel.use_model(model)
+    window.resizeDocks([panel.dock], [560], Qt.Orientation.Horizontal)
+    window.resizeDocks([window.problems_dock], [60], Qt.Orientation.Vertical)
+    window.splitter.setSizes([420, 420])
+    wait_until(app, lambda: bool(panel.provider) and window.staff.engraved is not None and window.jobs.is_idle())
+    window.editor.go_to(8, len(HALF_WRITTEN.splitlines()[7]) + 1)  # the end of the A part
+    panel.set_mode(Mode.CONTINUE)
+    panel.variations_spin.setValue(4)
+    panel.temperature_spin.setValue(0.9)
+    panel.seed_spin.setValue(int(os.environ.get("GENERATION_SEED", "7")))
+    panel.update_form_label()
+    batch = panel.generate()
+    wait_until(app, lambda: not panel.busy, timeout=300)
+    wait_until(app, lambda: all(c.preview is not None and c.preview.length == len(c.text) for c in batch.candidates))
+    window.statusBar().clearMessage()
+    for _ in range(20):
+        app.processEvents()
+        time.sleep(0.02)
+    if not window.grab().save(str(FORM_OUT)):
+        print(f"could not write {FORM_OUT}", file=sys.stderr)
+        return 1
+    print(f"wrote {FORM_OUT}: {panel.form_label.text()}; "
+          + "; ".join(f"{c.index + 1}: {c.reason}" for c in batch.candidates))
+    panel.shutdown()
+    window.editor.document().setModified(False)
+    window.close()
+    return 0
+
+
 if __name__ == "__main__":
-    shots = {"window": main, "generation": generation}
+    shots = {"window": main, "generation": generation, "form": form}
     chosen = sys.argv[1:] or list(shots)
     sys.exit(max(shots[name]() for name in chosen))
