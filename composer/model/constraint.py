@@ -141,7 +141,7 @@ class AbcState:
         "last_value", "last_time", "last_pitch",
         "used", "committed", "bar_notes", "bar_accidental", "pickup_ok", "bar_unchecked",
         "repeat_open", "ending", "need_second", "last_bar", "continued", "symbols_used", "line_len",
-        "bars_closed", "chars",
+        "bars_closed", "chars", "swung",
     )
     #: Slots that count rather than constrain: left out of the cache key.
     _COUNTERS = ("bars_closed", "chars")
@@ -197,6 +197,7 @@ class AbcState:
         self.line_len = 0
         self.bars_closed = 0
         self.chars = 0
+        self.swung = False
         self._set_meter(meter)
         if unit is not None:
             self._set_unit(unit)
@@ -407,7 +408,8 @@ class AbcState:
             return self.broken_value in values
         if self.tuplet_left and self.tuplet_value is not None:
             return self.tuplet_value in values
-        return self._event_ok(smallest)
+        # The shortest completion usually decides; an ornament's host must be long, so try the others too.
+        return self._event_ok(smallest) or any(self._event_ok(v) for v in values)
 
     def _feed(self, c: str) -> bool:
         if self.must_end and self.strict and c != "\n":
@@ -807,6 +809,8 @@ class AbcState:
             self._set_meter(value)
         elif name == "L":
             self._set_unit(value)
+        elif name == "R":
+            self.swung = "hornpipe" in value.lower()
 
     # --- a fresh token
 
@@ -908,7 +912,8 @@ class AbcState:
             self.last = "slur_close"
             return True
         if c in "<>":
-            if strict and (self.last != "note" or self.last_time is None or self.in_chord or self.in_grace
+            # abc2midi swings a hornpipe's pairs itself and rejects some written pairs ("notes not equal").
+            if strict and (self.swung or self.last != "note" or self.last_time is None or self.in_chord or self.in_grace
                            or self.after_space or self.tuplet_left or self.broken_value is not None
                            or self.tie_pitch is not None):
                 return False

@@ -94,7 +94,7 @@ class FormState:
             new.part = len(state.closed)
             new.done = new.part >= len(form.parts)
             new.need_open = (not new.done and form.parts[new.part].repeated and not state.started_part
-                             and new.music.repeat_open == CLOSED)
+                             and new.music.repeat_open != OPEN and bool(state.closed))
             if (new.lead_in is not None and not new.done and not state.started_part and not new.music.bar_notes
                     and new.music.kind == "" and new.music.repeat_open != OPEN):
                 # The last part closed on a short bar: this one opens with the notes it lacks (as real tunes
@@ -306,6 +306,11 @@ class FormState:
             return free - default_tuplet_time(notes, music.meter_text) * GRID >= beat
         if music.kind == "broken":  # the pair takes the first note's length again
             return free - (music.last_value or 0) >= beat
+        host = music.need_note in ("grace", "ornament")
+        shortest = max(Fraction(1), 1 / (8 * music.unit)) if host else GRID
+        if music.kind == "acc" and not music.in_chord and not music.in_grace:  # `^^` is never the tonic
+            tonic_possible = ACCIDENTAL_VALUES.get(music.text) == self.tonic.alteration
+            return free - shortest >= beat or tonic_possible and free % beat == 0 and free >= shortest
         if music.kind == "note" and music.pitch and not music.in_chord and not music.in_grace:
             if music.broken_value is not None or (music.tuplet_left and music.tuplet_value is not None):
                 return free >= beat  # its length is fixed and it starts off the beat: it may not end the bar
@@ -314,11 +319,15 @@ class FormState:
                 return True
             if music.tuplet_left:  # the first note of a tuplet sets the length of all of them
                 span = music.tuplet_left * music.tuplet_factor
-                return any(free - v * span >= beat for v in entry[1])
+                return any(free - v * span >= beat and music._event_ok(v) for v in entry[1])
             tonic = self._is_tonic(music.pitch, before)
-            return any(free - v >= beat or tonic and v == free and free % beat == 0 for v in entry[1])
+            return any((free - v >= beat or tonic and v == free and free % beat == 0) and music._event_ok(v)
+                       for v in entry[1])
         if music.broken_value is not None or music.tuplet_left:
             return free >= beat
+        if host or music.in_grace:  # a long host note must still fit
+            shortest = max(Fraction(1), 1 / (8 * music.unit))
+            return free - shortest >= beat or free % beat == 0 and free >= shortest
         if free == 0 and not _fills(before):  # the note that fills the last bar: the tonic, from a beat
             return self._is_tonic(music.last_pitch, before) and (music.last_value or 0) % beat == 0
         return free == 0 or free >= beat or music.kind == "note"

@@ -114,3 +114,12 @@ def test_a_prime_with_endings_written_bar_then_digit_stays_constrained():
     state = AbcState.for_prime(prime)
     assert not state.need_second and state.allowed_mask().any()
     assert state.feed("|:gfg aga|") is not None
+
+
+def test_a_hornpipe_gets_no_written_broken_rhythm_and_an_ornament_host_may_be_long():
+    """abc2midi swings a hornpipe's pairs and rejects `A3/2B/2A3 A<EC` ("notes not equal durations"); the
+    host of an ornament may take a length whose shortest spelling would be too short (`TE3`)."""
+    header = "X:1\nT:t\nR:{}\nM:4/4\nL:1/8\nK:A\n"
+    assert AbcState.for_prime(header.format("hornpipe")).feed("A3/2B/2A3 A<") is None
+    assert AbcState.for_prime(header.format("reel")).feed("A3/2B/2A3 A<EC|") is not None
+    assert AbcState.for_prime(header.format("reel")).feed("FDF TE3|") is not None
