@@ -12,6 +12,7 @@ bar and in the transport bar; the window keeps working and still exports MIDI an
 
 from __future__ import annotations
 
+import functools
 import os
 import queue
 import threading
@@ -29,6 +30,7 @@ from composer.audio.performance import Performance
 from composer.audio.player import PlayerState
 from composer.audio.soundfonts import read_soundfont
 from composer.errors import AudioError
+from composer.notation.time_limit import EXPORT_TIME_LIMIT, ExportCancelled, run_with_time_limit
 from composer.ui.audio_settings import AudioOutput, AudioSettingsDialog
 from composer.ui.courier import call_in_ui_thread, prepare_courier
 from composer.ui.transport import TransportBar
@@ -154,6 +156,9 @@ class Playback(QObject):
         self._cursor_follows = True
         self._moving_cursor = False
         self._exports: dict[int, tuple[str, threading.Event]] = {}
+        self._export_cancels: dict[int, threading.Event] = {}
+        #: WAV exports render in a child process stopped after this many seconds (or by cancel_wav_exports).
+        self.export_time_limit = EXPORT_TIME_LIMIT
         self._requests = 0
         self._unplayable = False  # the transport bar says the tune under the cursor cannot be played
 
@@ -427,7 +432,10 @@ class Playback(QObject):
         if problem:
             self.transport.report_problem(problem)
         self._requests += 1
-        finished = self.jobs.submit(EXPORT, self._requests, write_tune_wav, tune, os.fspath(path), soundfont,
+        cancelled = self._export_cancels[self._requests] = threading.Event()
+        render = functools.partial(run_with_time_limit, write_tune_wav, limit=self.export_time_limit,
+                                   cancelled=cancelled)
+        finished = self.jobs.submit(EXPORT, self._requests, render, tune, os.fspath(path), soundfont,
                                     self.transport.player.program, factor)
         self._exports[self._requests] = (os.fspath(path), finished)
         self.progress.show()
@@ -446,6 +454,7 @@ class Playback(QObject):
                 self._unplayable_tune(error)
         elif number in self._exports:
             path, _finished = self._exports.pop(number)
+            self._export_cancels.pop(number, None)
             self.progress.setVisible(bool(self._exports))
             if error is None:
                 self.window.statusBar().showMessage(f"Exported {path}", 5000)
@@ -463,7 +472,15 @@ class Playback(QObject):
         self.transport.status_label.setToolTip(str(error))
         self.prepared.emit(None)
 
+    def cancel_wav_exports(self) -> None:
+        """Stop the WAV exports that are running (their child processes end; no file is left half written)."""
+        for cancelled in self._export_cancels.values():
+            cancelled.set()
+
     def _export_failed(self, path: str, error: Exception) -> None:
+        if isinstance(error, ExportCancelled):
+            self.window.statusBar().showMessage(f"Export of {Path(path).name} cancelled", 5000)
+            return
         message = f"Could not export {Path(path).name}: {error}"
         self.window.statusBar().showMessage(message, 15000)
         box = QMessageBox(QMessageBox.Icon.Warning, "WAV export failed", message, QMessageBox.StandardButton.Close,

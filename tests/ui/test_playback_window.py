@@ -281,6 +281,22 @@ def test_a_failed_wav_export_is_said_without_blocking(qtbot, playing_window, tmp
     assert not window.playback.progress.isVisible()
 
 
+def test_a_wav_export_can_be_cancelled_and_runs_under_a_time_limit(qtbot, playing_window, tmp_path):
+    window = playing_window
+    failures = []
+    window.playback.wav_failed.connect(failures.append)
+    window.playback.export_wav(tmp_path / "cancelled.wav")
+    window.playback.cancel_wav_exports()
+    qtbot.waitUntil(lambda: not window.playback.progress.isVisible(), timeout=30_000)
+    assert failures == [] and "cancelled" in window.statusBar().currentMessage()
+    window.playback.export_time_limit = 0.05  # less than a child process takes to start
+    with qtbot.waitSignal(window.playback.wav_failed, timeout=30_000):
+        window.playback.export_wav(tmp_path / "slow.wav")
+    assert "longer than 0.05 s" in failures[0]
+    window.playback.message_box.close()
+    assert [p.name for p in tmp_path.iterdir() if "wav" in p.name] == []  # neither file, nor a temporary one
+
+
 def test_audio_settings_dialog_chooses_the_driver_and_keeps_it(qtbot, make_window, settings, tmp_path):
     window = make_window()
     dialog = window.playback.audio_settings_dialog()
