@@ -12,10 +12,10 @@ import re
 from fractions import Fraction
 
 __all__ = [
-    "MAX_BAR_REST", "MAX_BROKEN", "MAX_METER_BEATS", "MAX_METER_DENOMINATOR", "MAX_NOTE", "MAX_SLUR_DEPTH",
-    "MAX_TEMPO_QPM", "MAX_UNIT", "MIN_NOTE", "MIN_TEMPO_QPM", "MIN_UNIT", "TEMPO_WORDS", "bar_rest_problem",
-    "broken_problem", "meter_problem", "note_length_problem", "parse_unit", "quarter_notes_a_minute",
-    "tempo_problem", "unit_problem",
+    "MAX_BAR_REST", "MAX_BROKEN", "MAX_GRACE_NOTES", "MAX_METER_BEATS", "MAX_METER_DENOMINATOR", "MAX_NOTE",
+    "MAX_PARTS_PLAYED", "MAX_SLUR_DEPTH", "MAX_TEMPO_QPM", "MAX_UNIT", "MIN_NOTE", "MIN_TEMPO_QPM", "MIN_UNIT",
+    "TEMPO_WORDS", "bar_rest_problem", "broken_problem", "grace_problem", "meter_problem", "note_length_problem",
+    "parse_unit", "parts_played", "parts_problem", "quarter_notes_a_minute", "tempo_problem", "unit_problem",
 ]
 
 #: The most beats (the numerator, summed for `2+3/8`) and the largest beat denominator of M:.
@@ -33,6 +33,11 @@ MAX_BAR_REST = 1000
 MAX_SLUR_DEPTH = 32
 #: `>` or `<` signs of one broken rhythm (ABC 2.1 defines up to three).
 MAX_BROKEN = 3
+#: Notes of one group of grace notes (music21 takes time growing with the square of it: {g...} of 2,000 notes
+#: kept the MusicXML export busy for minutes).
+MAX_GRACE_NOTES = 32
+#: Parts a header P: may play (`P:A99999999` would have the exporters lay out a hundred million parts).
+MAX_PARTS_PLAYED = 256
 
 #: abc2midi's quarter notes a minute for a tempo word in Q: (its guide's table).
 TEMPO_WORDS = {
@@ -109,6 +114,55 @@ def broken_problem(signs: int, sign: str) -> str | None:
     if signs > MAX_BROKEN:
         return f"broken rhythm with more than {MAX_BROKEN} {sign} signs in a row (ABC allows {sign * MAX_BROKEN})"
     return None
+
+
+def grace_problem(notes: int) -> str | None:
+    """What is wrong with a group of `notes` grace notes."""
+    if notes > MAX_GRACE_NOTES:
+        return f"more than {MAX_GRACE_NOTES} grace notes in one group {{...}}"
+    return None
+
+
+def parts_played(spec: str) -> int:
+    """How many parts a header P: plays, counted as composer.notation.music21_abc.part_order lays them out
+    (`A(AB)2C` plays 6) but without laying them out, so that a huge count costs nothing."""
+    spec = spec.split("%", 1)[0]
+    played = 0
+    index = 0
+    while index < len(spec):
+        ch = spec[index]
+        if ch == "(":
+            end = spec.find(")", index)
+            if end < 0:
+                break
+            count = re.match(r"\d*", spec[end + 1:]).group()
+            played += parts_played(spec[index + 1:end]) * _count(count)
+            index = end + 1 + len(count)
+        elif ch.isalpha():
+            count = re.match(r"\d*", spec[index + 1:]).group()
+            played += _count(count)
+            index += 1 + len(count)
+        else:
+            index += 1
+    return played
+
+
+def _count(digits: str) -> int:
+    """A repeat count as written (none: once); a count of more digits than any bound is taken as 10**12,
+    as Python will not read a number of thousands of digits."""
+    if not digits:
+        return 1
+    return int(digits) if len(digits) <= 12 else 10 ** 12
+
+
+def parts_problem(value: str) -> str | None:
+    """What is wrong with a header P: value that plays more than MAX_PARTS_PLAYED parts."""
+    played = parts_played(value)
+    if played <= MAX_PARTS_PLAYED:
+        return None
+    shown = f"{played:,}" if played < 10 ** 12 else "more than a trillion"
+    return (f"P:{_clip(value.strip())} plays {shown} parts; a tune may play at most {MAX_PARTS_PLAYED} "
+            "(write the order out, or repeat fewer times)")
 
 
 def quarter_notes_a_minute(value: str) -> float | None:

@@ -18,12 +18,15 @@ from fractions import Fraction
 
 from composer.abc.bounds import (
     MAX_BROKEN,
+    MAX_GRACE_NOTES,
     MAX_SLUR_DEPTH,
     bar_rest_problem,
     broken_problem,
+    grace_problem,
     meter_problem,
     note_length_problem,
     parse_unit,
+    parts_problem,
     tempo_problem,
     unit_problem,
 )
@@ -327,6 +330,8 @@ class _TuneChecker:
                 self.out_of_bounds(unit_problem(f.value), f.line, f.column + 2)
             elif f.name == "Q":
                 self.out_of_bounds(tempo_problem(f.value), f.line, f.column + 2)
+            elif f.name == "P":
+                self.out_of_bounds(parts_problem(f.value), f.line, f.column + 2)
         if not tune.has_key:
             later = next((b for b in tune.body if b.text.startswith("K:")), None)
             if tune.body:
@@ -364,6 +369,7 @@ class _TuneChecker:
         in_chord: Token | None = None
         chord_length: Fraction | None = None
         in_grace: Token | None = None
+        grace_notes = 0  # notes of the open grace group
         slurs: list[Token] = []
         too_deep = 0  # slurs opened past MAX_SLUR_DEPTH, reported once and otherwise ignored
         open_repeat: Bar | None = None
@@ -404,6 +410,9 @@ class _TuneChecker:
             if kind is Kind.NOTE:
                 self.check_length(tok.length, tok)  # type: ignore[attr-defined]
                 if in_grace is not None:
+                    grace_notes += 1
+                    if grace_notes == MAX_GRACE_NOTES + 1:
+                        self.out_of_bounds(grace_problem(grace_notes), in_grace.line, in_grace.column)
                     continue
                 if in_chord is not None:
                     if chord_length is None:
@@ -440,7 +449,7 @@ class _TuneChecker:
             elif kind is Kind.GRACE_START:
                 if in_grace is not None:
                     self.report(ERROR, "grace notes { opened inside grace notes", tok.line, tok.column)
-                in_grace = tok
+                in_grace, grace_notes = tok, 0
             elif kind is Kind.GRACE_END:
                 if in_grace is None:
                     self.report(ERROR, "} without a matching {", tok.line, tok.column)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import mido
 
-from composer.abc.bounds import MAX_TEMPO_QPM, MIN_TEMPO_QPM, TEMPO_WORDS, quarter_notes_a_minute
+from composer.abc.bounds import MAX_TEMPO_QPM, MIN_TEMPO_QPM, TEMPO_WORDS, parse_unit, quarter_notes_a_minute
 from composer.abc.canonical import default_unit_length
 from composer.abc.tunebook import Tune
 from composer.notation.atomic_file import Destination, write_bytes_atomically
@@ -208,7 +208,7 @@ def _performance(tune: Tune, *, accompaniment: bool, program: int, grace_notes: 
                  qpm: float) -> list[_Sounding]:
     """Every note of the tune in quarter notes, repeats expanded, ties merged, grace notes timed."""
     score = _expanded_score(tune)
-    unit = Fraction(tune.unit or default_unit_length(tune.meter))
+    unit = (parse_unit(tune.unit or "") or Fraction(default_unit_length(tune.meter)))
     grace_length = unit * 4 / GRACE_DIVIDER
     soundings: list[_Sounding] = []
     channels = _melody_channels()

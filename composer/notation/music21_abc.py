@@ -8,6 +8,7 @@ from collections.abc import Callable
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
+from composer.abc.bounds import parse_unit
 from composer.abc.canonical import default_unit_length
 from composer.abc.checker import ERROR, check_tune, export_blockers, printable
 from composer.abc.keys import KeySignature, bar_length, default_tuplet_time, parse_key
@@ -71,7 +72,7 @@ def music21_text(tune: Tune) -> str:
         text = f"{first}\nL:{default_unit_length(tune.meter)}\n{rest}"
     text = play_parts_in_order(text, tune.field("P"))
     bar = bar_length(tune.meter)
-    bar_units = bar / Fraction(tune.unit or default_unit_length(tune.meter)) if bar else None
+    bar_units = bar / (parse_unit(tune.unit or "") or Fraction(default_unit_length(tune.meter))) if bar else None
     lines: list[str] = []
     in_body = False
     music_lines = []

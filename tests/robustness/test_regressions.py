@@ -1,0 +1,75 @@
+"""Failures the robustness corpus found in the core, each pinned where it was fixed (issue 19)."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from composer.abc.bounds import MAX_GRACE_NOTES, MAX_PARTS_PLAYED, parts_played
+from composer.abc.checker import check_text, export_blockers
+from composer.abc.tunebook import read_string
+from composer.errors import AbcError
+from composer.notation.midi import write_midi
+from composer.notation.musicxml import musicxml_bytes
+
+HEAD = "X:3\nT:Found\nM:4/4\nL:1/8\n"
+
+
+def _midi(tune) -> None:
+    write_midi(tune, io.BytesIO())
+
+
+@pytest.mark.parametrize("spec, played", [("A", 1), ("ABAC", 4), ("A(AB)2C", 6), ("A3B", 4), ("(AB)0C", 1),
+                                          ("A.B.A", 3), ("(AB", 0), ("A99999999", 99999999),
+                                          ("A" + "9" * 5000, 10 ** 12)])
+def test_the_parts_a_header_plays_are_counted_without_laying_them_out(spec, played):
+    assert parts_played(spec) == played
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("export", [_midi, musicxml_bytes], ids=["midi", "musicxml"])
+@pytest.mark.parametrize("parts", ["A99999999", "(AB)99999", "A" + "9" * 5000])
+def test_a_header_playing_millions_of_parts_is_refused_not_laid_out(parts, export):
+    # P:A99999999 had the MIDI and MusicXML exports lay out a hundred million parts (gigabytes, then MemoryError).
+    text = HEAD + f"P:{parts}\nK:G\nP:A\nGABc dedc|\nP:B\nBAGF G4|\n"
+    tune = read_string(text).tunes[0]
+    [blocker] = export_blockers(tune)
+    assert (blocker.line, blocker.column) == (5, 3)
+    assert f"at most {MAX_PARTS_PLAYED}" in blocker.message and len(blocker.message) < 160
+    with pytest.raises(AbcError) as caught:
+        export(tune)
+    assert (caught.value.line, caught.value.column) == (5, 3)
+
+
+def test_a_header_with_a_few_parts_still_plays_them_in_order():
+    tune = read_string(HEAD + "P:(AB)2A\nK:G\nP:A\nGABc dedc|\nP:B\nBAGF G4|\n").tunes[0]
+    assert export_blockers(tune) == []
+    assert musicxml_bytes(tune).count(b"<measure ") == 5
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("export", [_midi, musicxml_bytes], ids=["midi", "musicxml"])
+def test_a_group_of_thousands_of_grace_notes_is_refused_with_its_place(export):
+    # {g × 2000}A kept music21's MusicXML export busy for minutes (sorting grace notes in makeMeasures).
+    tune = read_string(HEAD + "K:D\nAB {" + "g" * 2000 + "}A|\n").tunes[0]
+    with pytest.raises(AbcError) as caught:
+        export(tune)
+    assert (caught.value.line, caught.value.column) == (6, 4)
+    assert f"more than {MAX_GRACE_NOTES} grace notes" in str(caught.value)
+
+
+def test_a_grace_group_at_the_bound_is_fine_and_one_more_is_an_error():
+    fine = HEAD + "K:D\n{" + "g" * MAX_GRACE_NOTES + "}A {ga}B|\n"
+    assert [d for d in check_text(fine) if d.severity == "error"] == []
+    over = HEAD + "K:D\n{" + "g" * (MAX_GRACE_NOTES + 1) + "}A {" + "g" * 99 + "}B|\n"
+    errors = [(d.line, d.column) for d in check_text(over) if d.severity == "error"]
+    assert errors == [(6, 1), (6, MAX_GRACE_NOTES + 6)]
+
+
+@pytest.mark.parametrize("export", [_midi, musicxml_bytes], ids=["midi", "musicxml"])
+def test_a_comment_after_the_unit_length_is_not_read_as_part_of_it(export):
+    # L:1/8%x gave "ValueError: Invalid literal for Fraction: '1/8%x'" from both exports.
+    tune = read_string("X:1\nT:t\nM:4/4 % four\nL:1/8%x\nK:G%y\nGABc dedc|\n").tunes[0]
+    assert export_blockers(tune) == []
+    export(tune)
