@@ -13,9 +13,10 @@ from fractions import Fraction
 
 __all__ = [
     "MAX_BAR_REST", "MAX_BROKEN", "MAX_GRACE_NOTES", "MAX_METER_BEATS", "MAX_METER_DENOMINATOR", "MAX_NOTE",
-    "MAX_PARTS_PLAYED", "MAX_SLUR_DEPTH", "MAX_TEMPO_QPM", "MAX_UNIT", "MIN_NOTE", "MIN_TEMPO_QPM", "MIN_UNIT",
-    "TEMPO_WORDS", "bar_rest_problem", "broken_problem", "grace_problem", "meter_problem", "note_length_problem",
-    "parse_unit", "parts_played", "parts_problem", "quarter_notes_a_minute", "tempo_problem", "unit_problem",
+    "MAX_PARTS_PLAYED", "MAX_SLUR_DEPTH", "MAX_TEMPO_QPM", "MAX_TUNE_CHARS", "MAX_UNIT", "MIN_NOTE",
+    "MIN_TEMPO_QPM", "MIN_UNIT", "TEMPO_WORDS", "bar_rest_problem", "broken_problem", "grace_problem",
+    "length_problem", "meter_problem", "note_length_problem", "parse_unit", "parts_played", "parts_problem",
+    "quarter_notes_a_minute", "tempo_problem", "unit_problem",
 ]
 
 #: The most beats (the numerator, summed for `2+3/8`) and the largest beat denominator of M:.
@@ -33,6 +34,9 @@ MAX_BAR_REST = 1000
 MAX_SLUR_DEPTH = 32
 #: `>` or `<` signs of one broken rhythm (ABC 2.1 defines up to three).
 MAX_BROKEN = 3
+#: Characters of one tune's body. The longest tunes of the training collections have a few thousand; a 1 MB
+#: tune (a whole book pasted on one line) kept the MIDI export busy for more than 100 s.
+MAX_TUNE_CHARS = 100_000
 #: Notes of one group of grace notes (music21 takes time growing with the square of it: {g...} of 2,000 notes
 #: kept the MusicXML export busy for minutes).
 MAX_GRACE_NOTES = 32
@@ -113,6 +117,14 @@ def broken_problem(signs: int, sign: str) -> str | None:
     """What is wrong with a broken rhythm of `signs` signs `sign` (`>` or `<`) in a row."""
     if signs > MAX_BROKEN:
         return f"broken rhythm with more than {MAX_BROKEN} {sign} signs in a row (ABC allows {sign * MAX_BROKEN})"
+    return None
+
+
+def length_problem(characters: int) -> str | None:
+    """What is wrong with a tune body of `characters` characters."""
+    if characters > MAX_TUNE_CHARS:
+        return (f"the tune is {characters:,} characters long; a tune may have at most {MAX_TUNE_CHARS:,} "
+                "(split it into tunes)")
     return None
 
 

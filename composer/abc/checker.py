@@ -23,6 +23,7 @@ from composer.abc.bounds import (
     bar_rest_problem,
     broken_problem,
     grace_problem,
+    length_problem,
     meter_problem,
     note_length_problem,
     parse_unit,
@@ -303,6 +304,9 @@ class _TuneChecker:
     # -- the whole tune ----------------------------------------------------------------------------------
     def run(self) -> list[Diagnostic]:
         self.check_header()
+        body = self.tune.body
+        if body and self.out_of_bounds(length_problem(sum(len(b.text) + 1 for b in body)), body[0].line, 1):
+            return self.found  # reading every note of a book-sized tune is minutes of work for nothing
         self.check_body()
         for name, voice in self.voices.items():
             for bar, found, expected in _walk_bars(voice.events, self.voice_meter.get(name, self.meter)):

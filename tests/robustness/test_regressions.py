@@ -73,3 +73,18 @@ def test_a_comment_after_the_unit_length_is_not_read_as_part_of_it(export):
     tune = read_string("X:1\nT:t\nM:4/4 % four\nL:1/8%x\nK:G%y\nGABc dedc|\n").tunes[0]
     assert export_blockers(tune) == []
     export(tune)
+
+
+@pytest.mark.timeout(60)
+def test_a_book_sized_tune_is_refused_at_once_with_its_place():
+    # A 1 MB line (a book pasted as one tune) took 38 s to check and more than 100 s to export to MIDI.
+    from composer.abc.bounds import MAX_TUNE_CHARS
+
+    tune = read_string(HEAD + "K:D\n" + "ABcd efga|" * 100_000 + "\n").tunes[0]
+    [error] = [d for d in check_text(tune.text()) if d.severity == "error"]
+    assert (error.line, error.column) == (6, 1) and f"at most {MAX_TUNE_CHARS:,}" in error.message
+    with pytest.raises(AbcError) as caught:
+        _midi(tune)
+    assert caught.value.line == 6
+    long_but_fine = read_string(HEAD + "K:D\n" + "ABcd efga|\n" * 8_000).tunes[0]
+    assert export_blockers(long_but_fine) == []
