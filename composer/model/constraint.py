@@ -977,6 +977,8 @@ class AbcState:
                 return False
             if self.need_note not in ("", "symbol") or self.broken_value is not None:
                 return False
+            if c == "." and self.swung:
+                return False  # abc2midi shortens a staccato note, then cannot swing its pair
             if c in ORNAMENTS and not self._host_possible():
                 return False
             self.need_note = "ornament" if c in ORNAMENTS else "deco"

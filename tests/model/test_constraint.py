@@ -121,5 +121,7 @@ def test_a_hornpipe_gets_no_written_broken_rhythm_and_an_ornament_host_may_be_lo
     host of an ornament may take a length whose shortest spelling would be too short (`TE3`)."""
     header = "X:1\nT:t\nR:{}\nM:4/4\nL:1/8\nK:A\n"
     assert AbcState.for_prime(header.format("hornpipe")).feed("A3/2B/2A3 A<") is None
+    assert AbcState.for_prime(header.format("hornpipe")).feed("fgeb gdBG|.D") is None  # `.D(GA).B`: same error
+    assert AbcState.for_prime(header.format("reel")).feed("fgeb gdBG|.D(GA).B") is not None
     assert AbcState.for_prime(header.format("reel")).feed("A3/2B/2A3 A<EC|") is not None
     assert AbcState.for_prime(header.format("reel")).feed("FDF TE3|") is not None
