@@ -374,6 +374,7 @@ class _TuneChecker:
         chord_length: Fraction | None = None
         in_grace: Token | None = None
         grace_notes = 0  # notes of the open grace group
+        nesting_said = grace_nesting_said = False  # a chord (grace group) opened inside another was reported
         slurs: list[Token] = []
         too_deep = 0  # slurs opened past MAX_SLUR_DEPTH, reported once and otherwise ignored
         open_repeat: Bar | None = None
@@ -438,8 +439,11 @@ class _TuneChecker:
                 events.append(("units", size or Fraction(0)))
                 last_element = None
             elif kind is Kind.CHORD_START:
-                if in_chord is not None:
+                if in_chord is None:
+                    nesting_said = False
+                elif not nesting_said:  # once a run: ten thousand [ are one mistake, not ten thousand
                     self.report(ERROR, "chord [ opened inside another chord", tok.line, tok.column)
+                    nesting_said = True
                 in_chord, chord_length = tok, None
             elif kind is Kind.CHORD_END:
                 assert isinstance(tok, ChordEnd)
@@ -451,8 +455,11 @@ class _TuneChecker:
                 if in_grace is None:
                     element((chord_length or Fraction(0)) * tok.length, tok)
             elif kind is Kind.GRACE_START:
-                if in_grace is not None:
+                if in_grace is None:
+                    grace_nesting_said = False
+                elif not grace_nesting_said:  # once a run, as for chords
                     self.report(ERROR, "grace notes { opened inside grace notes", tok.line, tok.column)
+                    grace_nesting_said = True
                 in_grace, grace_notes = tok, 0
             elif kind is Kind.GRACE_END:
                 if in_grace is None:

@@ -88,3 +88,13 @@ def test_a_book_sized_tune_is_refused_at_once_with_its_place():
     assert caught.value.line == 6
     long_but_fine = read_string(HEAD + "K:D\n" + "ABcd efga|\n" * 8_000).tunes[0]
     assert export_blockers(long_but_fine) == []
+
+
+@pytest.mark.parametrize("opening, message, expected", [
+    ("[", "chord [ opened inside another chord", [(6, 2), (7, 13)]),
+    ("{", "grace notes { opened inside grace notes", [(6, 2)]),
+])
+def test_ten_thousand_nested_openings_are_one_error_not_ten_thousand(opening, message, expected):
+    # 10,000 nested [ gave 9,999 errors, and the window's Problems list and editor took over 30 s to show them.
+    text = HEAD + "K:D\n" + opening * 10_000 + "A|\n" + "[CE]A {g}B [[C]]|\n"
+    assert [(d.line, d.column) for d in check_text(text) if d.message == message] == expected
