@@ -43,18 +43,26 @@ def test_constrained_new_tunes_pass_abc2midi_and_the_checker(generator, judge):
 
 
 def test_tunes_that_reach_the_character_limit_are_closed_validly(judge):
-    """The shipped model's seed-80 waltz reaches the limit inside a tuplet, after an accidental, in a 1st ending;
-    closing it there was beyond the search budget, so it is closed at the next bar line instead."""
+    """Tunes of the shipped model cut short by the limit wherever they stand (inside a tuplet, after an accidental,
+    in a 1st ending: the 90-minute model's seed-80 waltz at 1,500 characters was such a case) are closed validly,
+    on the spot or at the next bar line."""
     from composer.model.generate import CLOSING_ALLOWANCE
     from composer.model.onnx_model import DEFAULT_MODEL
 
-    request = new_tune_request(meter="3/4", key="A", rhythm="waltz", title="Seed 80",
-                               sampling=SamplingOptions(temperature=1.0, seed=80), max_chars=1500)
-    result = Generator(OnnxModel(DEFAULT_MODEL, weights="float32")).generate(request)[0]  # the case seen in float32
-    tune = request.prime + result.text
-    assert 1500 <= len(result.text) <= 1500 + CLOSING_ALLOWANCE + 120
-    assert judge(tune) == [], tune
-    assert AbcState.for_prime(tune).ended, tune
+    generator = Generator(OnnxModel(DEFAULT_MODEL, weights="float32"))
+    closed = 0
+    for seed in range(1, 9):
+        request = new_tune_request(meter="3/4", key="A", rhythm="waltz", title=f"Seed {seed}",
+                                   sampling=SamplingOptions(temperature=1.0, seed=seed), max_chars=90 + 7 * seed)
+        result = generator.generate(request)[0]
+        tune = request.prime + result.text
+        if result.reason != "chars":
+            continue
+        closed += 1
+        assert request.max_chars <= len(result.text) <= request.max_chars + CLOSING_ALLOWANCE + 120
+        assert judge(tune) == [], tune
+        assert AbcState.for_prime(tune).ended, tune
+    assert closed >= 4  # the limits are short: most tunes reach one
 
 
 def test_a_seed_reproduces_the_candidates(generator):
