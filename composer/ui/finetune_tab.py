@@ -41,8 +41,8 @@ from PySide6.QtWidgets import (
 )
 
 from composer.paths import default_model_path, listed_models, user_models_dir
+from composer.ui.jobs import NewestOnly
 from composer.ui.process_worker import JsonLinesProcess
-from composer.ui.workers import BackgroundJobs
 
 INSTALL_HINT = ("Fine-tuning needs PyTorch, which is not installed here. Add it with\n\n"
                 "    .venv/bin/pip install 'abc-composer[train]'\n\n"
@@ -154,7 +154,7 @@ class FinetuneTab(QWidget):
         self._end_reason = ""
         self._loading = False
 
-        self.jobs = BackgroundJobs(self)
+        self.jobs = NewestOnly(self)
         self.jobs.finished.connect(self._on_job_finished)
         self.jobs.failed.connect(self._on_job_failed)
         self.trainer = JsonLinesProcess(self)

@@ -62,9 +62,9 @@ from composer.ui.generation_plan import (
     next_tune_number,
     plan_generation,
 )
+from composer.ui.jobs import NewestOnly
 from composer.ui.theme import current_theme
 from composer.ui.transport import QtPlayer
-from composer.ui.workers import BackgroundJobs
 
 if TYPE_CHECKING:
     from composer.audio.performance import Performance
@@ -192,7 +192,7 @@ class GenerationPanel(QWidget):
         self._opened_models: list[str] = []
         self._restoring = False
 
-        self.jobs = BackgroundJobs(self)
+        self.jobs = NewestOnly(self)
         self.jobs.finished.connect(self._on_job_finished)
         self.jobs.failed.connect(self._on_job_failed)
         self._preview_timer = QTimer(self)

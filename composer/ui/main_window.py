@@ -29,8 +29,10 @@ from composer.abc.tunebook import Tune, Tunebook, decode, normalize_newlines, re
 from composer.notation.atomic_file import write_bytes_atomically
 from composer.notation.engrave import EngravedTune, engrave_svg, isolate_tune
 from composer.ui.autosave import AutosaveRecord, AutosaveStore
+from composer.ui.document import Document
 from composer.ui.editor import AbcEditor, Problem
 from composer.ui.find_replace import FindReplaceBar
+from composer.ui.jobs import NewestOnly
 from composer.ui.playback import Playback
 from composer.ui.problems import ProblemsList
 from composer.ui.resources import templates
@@ -38,7 +40,6 @@ from composer.ui.settings import Settings
 from composer.ui.staff_view import StaffView
 from composer.ui.theme import current_theme
 from composer.ui.tune_list import TuneList
-from composer.ui.workers import BackgroundJobs
 
 ABC_FILTER = "ABC tunebooks (*.abc);;Text files (*.txt);;All files (*)"
 RENDER_DELAY_MS = 150
@@ -53,6 +54,7 @@ class Engraving:
     book: Tunebook
     tune_line: int | None
     engraved: EngravedTune | None
+    text: str = ""  # the text it was parsed from
 
 
 def engrave_tune_at(text: str, line: int) -> Engraving:
@@ -60,8 +62,8 @@ def engrave_tune_at(text: str, line: int) -> Engraving:
     book = read_string(text)
     tune = book.tune_at_line(line) or (book.tunes[0] if book.tunes else None)
     if tune is None:
-        return Engraving(book, None, None)
-    return Engraving(book, tune.line, engrave_svg(isolate_tune(text, tune.line, book)))
+        return Engraving(book, None, None, text)
+    return Engraving(book, tune.line, engrave_svg(isolate_tune(text, tune.line, book)), text)
 
 
 def check_tunebook(text: str, path: str | None) -> list[Problem]:
@@ -92,13 +94,12 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.settings = settings or Settings()
         self.path: Path | None = None
-        self.book: Tunebook = read_string("")
         self.shown_tune_line: int | None = None
         self.problems: list[Problem] = []
         self._current_tune_key: tuple[int, str] | None = None
         self._last_autosaved: str | None = None
         self._pending_recoveries: list[AutosaveRecord] = []
-        self.jobs = BackgroundJobs(self)
+        self.jobs = NewestOnly(self)
         self.jobs.finished.connect(self._on_job_finished)
         self.jobs.failed.connect(self._on_job_failed)
         folder = autosave_folder or Path(
@@ -106,6 +107,9 @@ class MainWindow(QMainWindow):
         self.autosave = AutosaveStore(folder)
 
         self._build_widgets()
+        self.document = Document(self.editor.toPlainText, self.jobs, parent=self)
+        self.document.tunebook_changed.connect(self._on_tunebook_changed)
+        self.document.reset.connect(self._reset_views)
         self.playback = Playback(self)
         self.transport = self.playback.transport
         self._build_actions()
@@ -327,10 +331,14 @@ class MainWindow(QMainWindow):
         return self.editor.cursor_place()
 
     @property
+    def book(self) -> Tunebook:
+        """The tunebook as last parsed (in the background) from the text."""
+        return self.document.book
+
+    @property
     def current_tune(self) -> Tune | None:
-        """The tune under the cursor, parsed from the current text."""
-        book = read_string(self.text)
-        return book.tune_at_line(self.cursor_position[0]) or (book.tunes[0] if book.tunes else None)
+        """The tune under the cursor in the text as it stands."""
+        return self.document.current_tune
 
     @property
     def current_tune_text(self) -> str:
@@ -342,6 +350,7 @@ class MainWindow(QMainWindow):
     def _on_text_changed(self) -> None:
         self._render_timer.start()
         self._check_timer.start()
+        self.document.edited()
         self.text_changed.emit()
 
     def render_now(self) -> None:
@@ -375,9 +384,24 @@ class MainWindow(QMainWindow):
         elif lane == "export":
             QMessageBox.warning(self, "Export failed", str(error))
 
+    def _on_tunebook_changed(self, book: Tunebook) -> None:
+        self.tune_list.show_tunebook(book)
+        self.sync_to_cursor()
+
+    def _reset_views(self) -> None:
+        """A new document: no picture, problems or tunes of the old one stay on show."""
+        self.shown_tune_line = None
+        self._current_tune_key = None
+        self.staff.clear()
+        self._set_staff_status(None)
+        self.problems = []
+        self.editor.set_problems([])
+        self.problems_list.show_problems([])
+        self.problems_dock.setWindowTitle("Problems")
+        self.tune_list.show_tunebook(read_string(""))
+
     def _show_engraving(self, result: Engraving) -> None:
-        self.book = result.book
-        self.tune_list.show_tunebook(result.book)
+        self.document.offer(result.text, result.book)
         if result.engraved is None or result.engraved.is_empty:
             if result.tune_line is not None and self.staff.engraved is not None:
                 self._set_staff_status("The tune can't be drawn as it stands; showing the last good picture.")
@@ -394,6 +418,7 @@ class MainWindow(QMainWindow):
 
     def _on_cursor_moved(self, line: int, column: int) -> None:
         self.place_label.setText(f"Line {line}, Col {column}")
+        self.document.move_cursor(line, column)
         self.cursor_moved.emit(line, column)
         tune = self.book.tune_at_line(line)
         if tune is not None and tune.line != self.shown_tune_line and not self._render_timer.isActive():
@@ -471,7 +496,7 @@ class MainWindow(QMainWindow):
         self.editor.document().setModified(modified)
         self._last_autosaved = None
         self.editor.go_to(1, 1)
-        self.shown_tune_line = None
+        self.document.replace(self.path)
         self._update_title()
         self.document_path_changed.emit(str(self.path) if self.path else "")
         self.render_now()
@@ -550,6 +575,7 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, "Cannot save", f"{path}: {exc.strerror or exc}")
             return False
         self.path = Path(path)
+        self.document.set_path(self.path)
         self.editor.document().setModified(False)
         self.autosave.discard()
         self._last_autosaved = None

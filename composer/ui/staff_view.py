@@ -52,6 +52,12 @@ class StaffView(QGraphicsView):
         self.engraved = engraved
         self._rebuild()
 
+    def clear(self) -> None:
+        """Show nothing (a new document)."""
+        self.engraved = None
+        self.highlighted = None
+        self._rebuild()
+
     def _rebuild(self) -> None:
         scene = self.scene()
         scene.clear()
