@@ -594,10 +594,12 @@ class _TuneChecker:
 
 
 def _fmt(value: Fraction, meter: Fraction) -> str:
-    """`value` (of a whole note) over the meter's denominator when it divides evenly: 5/8 in 6/8."""
-    units = value * meter.denominator
+    """`value` (of a whole note) over the meter's denominator when it divides evenly: 5/8 in 6/8, 4/4 in 4/4
+    (a whole-note bar is counted in quarters, not as 1/1)."""
+    denominator = meter.denominator if meter.denominator >= 4 else 4
+    units = value * denominator
     if units.denominator == 1:
-        return f"{units.numerator}/{meter.denominator}"
+        return f"{units.numerator}/{denominator}"
     return f"{value.numerator}/{value.denominator}"
 
 

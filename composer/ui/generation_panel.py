@@ -166,6 +166,7 @@ class GenerationPanel(QWidget):
     accepted = Signal(int, int, str)  # batch number, candidate index, placement
     model_changed = Signal(str, str)  # path, provider ("" until it is loaded)
     audition_started = Signal(int, int)  # batch number, candidate index
+    audio_problem = Signal(str)  # each audio problem of auditioning, once
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__()
@@ -189,6 +190,7 @@ class GenerationPanel(QWidget):
         self._audition_key: tuple[int, int] | None = None
         self._playing: tuple[int, int] | None = None
         self._player: QtPlayer | None = None
+        self._audio_problems: set[str] = set()
         self._opened_models: list[str] = []
         self._restoring = False
 
@@ -255,6 +257,9 @@ class GenerationPanel(QWidget):
         self.dice_button = QToolButton(objectName="dice")
         self.dice_button.setText("⚄")
         self.dice_button.setToolTip("A new random seed")
+        self.fixed_seed_check = QCheckBox("Fixed", objectName="fixed-seed")
+        self.fixed_seed_check.setToolTip("Keep this seed, so Generate gives the same batch again; unchecked, each "
+                                         "Generate moves on to new seeds")
         self.constrain_check = QCheckBox("Keep to valid music", objectName="constrain")
         self.constrain_check.setToolTip("Veto characters that would break bars, repeats or the tune's end")
         self.form_combo = QComboBox(objectName="form")
@@ -329,8 +334,13 @@ class GenerationPanel(QWidget):
         seed_row = QHBoxLayout()
         seed_row.addWidget(self.seed_spin, 1)
         seed_row.addWidget(self.dice_button)
-        grid.addLayout(seed_row, 2, 1)
-        grid.addWidget(self.constrain_check, 2, 2, 1, 2)
+        seed_row.addWidget(self.fixed_seed_check)
+        grid.addLayout(seed_row, 2, 1, 1, 3)
+        grid.addWidget(self.constrain_check, 3, 0, 1, 4)
+        for combo in (self.mode_combo, self.model_combo, self.form_combo, self.part_bars_combo):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(8)
+        self.form_label.setWordWrap(True)
         buttons = QHBoxLayout()
         buttons.addWidget(self.generate_button, 1)
         buttons.addWidget(self.cancel_button)
@@ -397,6 +407,7 @@ class GenerationPanel(QWidget):
                 self.bars_spin.setValue(int(s.value(GROUP, "bars", defaults.bars)))
                 self.variations_spin.setValue(int(s.value(GROUP, "variations", defaults.variations)))
                 self.seed_spin.setValue(int(s.value(GROUP, "seed", defaults.seed)))
+                self.fixed_seed_check.setChecked(s.value(GROUP, "fixed_seed", False, bool))
                 self.constrain_check.setChecked(s.value(GROUP, "constrain", defaults.constrain, bool))
                 form_index = self.form_combo.findData(str(s.value(GROUP, "form", defaults.form)))
                 self.form_combo.setCurrentIndex(max(form_index, 0))
@@ -444,6 +455,7 @@ class GenerationPanel(QWidget):
         s.set_value(GROUP, "bars", current.bars)
         s.set_value(GROUP, "variations", current.variations)
         s.set_value(GROUP, "seed", current.seed)
+        s.set_value(GROUP, "fixed_seed", self.fixed_seed_check.isChecked())
         s.set_value(GROUP, "constrain", current.constrain)
         s.set_value(GROUP, "form", current.form)
         s.set_value(GROUP, "part_bars", current.part_bars)
@@ -653,6 +665,8 @@ class GenerationPanel(QWidget):
         self.batch_combo.blockSignals(False)
         self.show_batch(batch)
         self._start(batch, plan, list(range(plan.request.count)))
+        if not self.fixed_seed_check.isChecked():
+            self.seed_spin.setValue((seed + 1) % (SEED_LIMIT + 1))  # the next press gives new music
         self.batch_started.emit(batch.number)
         return batch
 
@@ -929,7 +943,7 @@ class GenerationPanel(QWidget):
             self._player = QtPlayer(None, soundfont=output.soundfont or None, driver=output.driver or None,
                                     driver_options=output.driver_options())
             self._player.stateChanged.connect(self._on_player_state)
-            self._player.playbackFailed.connect(lambda error: self._say(f"Audio: {error}", error=True))
+            self._player.playbackFailed.connect(self._on_audition_failed)
         return self._player
 
     def _play_prepared(self, prepared: tuple[Performance, int]) -> None:
@@ -953,6 +967,16 @@ class GenerationPanel(QWidget):
         self._playing = None
         for card in self.cards:
             card.set_playing(False)
+
+    def _on_audition_failed(self, error: object) -> None:
+        """No sound (no device, a bad SoundFont): the Play buttons reset and the window's status bar says why,
+        once per distinct problem; the panel itself stays free of it."""
+        self.stop_audition()
+        message = f"Audio: {error}"
+        if message not in self._audio_problems:
+            self._audio_problems.add(message)
+            self.main_window.statusBar().showMessage(message, 15000)
+            self.audio_problem.emit(message)
 
     def _on_player_state(self, value: str) -> None:
         if value == PlayerState.STOPPED and self._playing is not None:

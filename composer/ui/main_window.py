@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QStandardPaths, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -38,7 +38,7 @@ from composer.ui.problems import ProblemsList
 from composer.ui.resources import templates
 from composer.ui.settings import Settings
 from composer.ui.staff_view import StaffView
-from composer.ui.theme import current_theme
+from composer.ui.theme import THEME_CHOICES, current_theme, palette_for
 from composer.ui.tune_list import TuneList
 
 ABC_FILTER = "ABC tunebooks (*.abc);;Text files (*.txt);;All files (*)"
@@ -57,13 +57,15 @@ class Engraving:
     text: str = ""  # the text it was parsed from
 
 
-def engrave_tune_at(text: str, line: int) -> Engraving:
-    """Parse `text` and engrave the tune covering `line` (runs in a worker thread)."""
+def engrave_tune_at(text: str, line: int, page_width: int | None = None) -> Engraving:
+    """Parse `text` and engrave the tune covering `line`, reflowed to `page_width` pixels when given (runs in a
+    worker thread)."""
     book = read_string(text)
     tune = book.tune_at_line(line) or (book.tunes[0] if book.tunes else None)
     if tune is None:
         return Engraving(book, None, None, text)
-    return Engraving(book, tune.line, engrave_svg(isolate_tune(text, tune.line, book)), text)
+    return Engraving(book, tune.line, engrave_svg(isolate_tune(text, tune.line, book), page_width=page_width),
+                     text)
 
 
 def check_tunebook(text: str, path: str | None) -> list[Problem]:
@@ -75,6 +77,18 @@ def check_tunebook(text: str, path: str | None) -> list[Problem]:
             raise
         return [Problem(m.severity, m.message, m.line, m.column) for m in engrave_svg(text).messages]
     return [Problem(d.severity, d.message, d.line or 1, d.column or 1) for d in check_text(text, path)]
+
+
+def looks_like_text(data: bytes) -> bool:
+    """False for a binary file (NUL bytes in its first 8 KiB): opening one would show garbage."""
+    return b"\x00" not in data[:8192]
+
+
+def describe_interval(semitones: int) -> str:
+    """`+1 semitone`, `-3 semitones`, `an octave up`, as a person says it."""
+    if abs(semitones) == 12:
+        return "an octave up" if semitones > 0 else "an octave down"
+    return f"{semitones:+d} semitone{'' if abs(semitones) == 1 else 's'}"
 
 
 class MainWindow(QMainWindow):
@@ -94,6 +108,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.settings = settings or Settings()
         self.path: Path | None = None
+        self._untitled_name: str | None = None
         self.shown_tune_line: int | None = None
         self.problems: list[Problem] = []
         self._current_tune_key: tuple[int, str] | None = None
@@ -127,6 +142,7 @@ class MainWindow(QMainWindow):
         self.editor.document().modificationChanged.connect(self.setWindowModified)
         self.editor.files_dropped.connect(self._open_dropped)
         self.staff.symbol_clicked.connect(self._on_symbol_clicked)
+        self.staff.reflow_width_changed.connect(lambda _width: self._render_timer.start())
         self.tune_list.tune_activated.connect(self._go_to_tune)
         self.problems_list.problem_activated.connect(lambda line, col: self._jump(line, col))
         self.setAcceptDrops(True)
@@ -284,6 +300,16 @@ class MainWindow(QMainWindow):
                        self.zoom_fit_action):
             self.view_menu.addAction(action)
         self.view_menu.addSeparator()
+        self.theme_menu = self.view_menu.addMenu("&Theme")
+        self.theme_actions: dict[str, QAction] = {}
+        group = QActionGroup(self)
+        for choice, label in zip(THEME_CHOICES, ("&System", "&Light", "&Dark"), strict=True):
+            action = self.theme_menu.addAction(label)
+            action.setCheckable(True)
+            action.setActionGroup(group)
+            action.triggered.connect(lambda _checked=False, c=choice: self.set_theme_choice(c))
+            self.theme_actions[choice] = action
+        self.view_menu.addSeparator()
         self.view_menu.addAction(self.tunes_dock.toggleViewAction())
         self.view_menu.addAction(self.problems_dock.toggleViewAction())
         self.view_menu.addAction(self.playback.toolbar.toggleViewAction())
@@ -356,7 +382,7 @@ class MainWindow(QMainWindow):
     def render_now(self) -> None:
         """Engrave the tune under the cursor in the background (a newer request makes older ones stale)."""
         self._render_timer.stop()
-        self.jobs.submit("engrave", engrave_tune_at, self.text, self.cursor_position[0])
+        self.jobs.submit("engrave", engrave_tune_at, self.text, self.cursor_position[0], self.staff.reflow_width())
 
     def check_now(self) -> None:
         """Check the whole tunebook in the background."""
@@ -485,15 +511,18 @@ class MainWindow(QMainWindow):
             transposed = transpose_tune(tune.text(), semitones).rstrip("\n")
             self.editor.replace_lines(tune.line, tune.end_line, transposed)
             self.editor.go_to(line, column)
-        self.statusBar().showMessage(f"Transposed by {semitones:+d} semitones", 3000)
+        self.statusBar().showMessage(f"Transposed by {describe_interval(semitones)}", 3000)
         return True
 
     # ---------------------------------------------------------------------------------------- files
-    def load_text(self, text: str, path: Path | None, *, modified: bool = False) -> None:
-        """Show `text` as the document of `path` (None: untitled)."""
+    def load_text(self, text: str, path: Path | None, *, modified: bool = False,
+                  untitled_name: str | None = None) -> None:
+        """Show `text` as the document of `path` (None: untitled, shown as `untitled_name` or "Untitled")."""
         self.path = Path(path) if path else None
+        self._untitled_name = None if path else untitled_name
         self.editor.setPlainText(normalize_newlines(text))
         self.editor.document().setModified(modified)
+        self.setWindowModified(modified)  # setPlainText said "modified" and took it back without a signal
         self._last_autosaved = None
         self.editor.go_to(1, 1)
         self.document.replace(self.path)
@@ -508,11 +537,16 @@ class MainWindow(QMainWindow):
         if ask and not self.maybe_save():
             return False
         try:
-            text = decode(path.read_bytes())
+            data = path.read_bytes()
         except OSError as exc:
             QMessageBox.warning(self, "Cannot open", f"{path}: {exc.strerror or exc}")
             self.settings.remove_recent(str(path.resolve()))
             return False
+        if not looks_like_text(data):
+            QMessageBox.warning(self, "Cannot open",
+                                f"{path.name} is not a text file, so it cannot hold ABC tunes.")
+            return False
+        text = decode(data)
         self.autosave.discard()
         self.load_text(text, path)
         self.settings.add_recent(path)
@@ -638,7 +672,7 @@ class MainWindow(QMainWindow):
             self.recent_menu.addAction("Clear List", lambda: self.settings.set_value("files", "recent", []))
 
     def _update_title(self) -> None:
-        name = self.path.name if self.path else "Untitled"
+        name = self.path.name if self.path else (self._untitled_name or "Untitled")
         self.setWindowTitle(f"{name}[*] — Composer")
         self.setWindowFilePath(str(self.path) if self.path else "")
         self.revert_action.setEnabled(self.path is not None)
@@ -761,6 +795,7 @@ class MainWindow(QMainWindow):
             self.splitter.restoreState(splitter)
         else:
             self.splitter.setSizes([520, 760])
+        self.set_theme_choice(str(self.settings.value("appearance", "theme", "system")))
         if self.settings.value("staff", "fit_width", True, bool):
             self.staff.set_fit_width(True)
         else:
@@ -779,13 +814,25 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         if not self._has_saved_state:
             self._has_saved_state = True
-            self.resizeDocks([self.tunes_dock], [240], Qt.Orientation.Horizontal)
-            self.resizeDocks([self.problems_dock], [120], Qt.Orientation.Vertical)
+            # At 1280×800 the tune list, editor, staff and a right-hand panel all stay usable.
+            right = [d for d in self.findChildren(QDockWidget)
+                     if self.dockWidgetArea(d) == Qt.DockWidgetArea.RightDockWidgetArea and d.isVisible()]
+            self.resizeDocks([self.tunes_dock, *right], [190] + [330] * len(right), Qt.Orientation.Horizontal)
+            self.resizeDocks([self.problems_dock], [90], Qt.Orientation.Vertical)
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
             self.apply_palette()
         super().changeEvent(event)
+
+    def set_theme_choice(self, choice: str) -> None:
+        """Light, dark, or follow the system ("system"); kept in the settings."""
+        choice = choice if choice in THEME_CHOICES else "system"
+        self.theme_choice = choice
+        self.theme_actions[choice].setChecked(True)
+        self.settings.set_value("appearance", "theme", choice)
+        self.setPalette(palette_for(choice))
+        self.apply_palette()
 
     def apply_palette(self) -> None:
         """Recolour the editor and the staff for the current (light or dark) palette."""

@@ -3,11 +3,12 @@ sounding note, play from the cursor's bar, File → Export → WAV in the backgr
 
 `Playback` builds the tune under the cursor off the UI thread (`prepare_tune_at`, in its own worker thread, so
 the window's engraving and checking never wait for it) and hands the performance to the TransportBar. It
-builds at once for a new tune and for an edit while playing (playing goes on from the same bar); an edit
-while stopped is built when play is next asked for. While playing, every melody note that starts marks its symbol in the
-staff and its text in the editor, and moves the editor cursor to it (no focus change, no undo step) until
-the person moves the cursor or types; stopping clears the mark. Audio problems are said once in the status
-bar and in the transport bar; the window keeps working and still exports MIDI and WAV.
+builds after a quiet moment for a new tune and for every edit, so the bar count follows the text (an edit
+while playing goes on from the same bar); a new document clears the transport. While playing, every melody
+note that starts marks its symbol in the staff and its text in the editor, and moves the editor cursor to it
+(no focus change, no undo step) until the person moves the cursor or types; stopping clears the mark. Audio
+problems are said once in the status bar and in the transport bar; the window keeps working and still
+exports MIDI and WAV.
 """
 
 from __future__ import annotations
@@ -187,6 +188,7 @@ class Playback(QObject):
         self._prepare_timer.timeout.connect(self.prepare_now)
 
         window.text_changed.connect(self._on_text_changed)
+        window.document.reset.connect(self._new_document)
         window.cursor_moved.connect(self._on_cursor_moved)
         window.staff.play_pause_requested.connect(self.toggle_play)
         self.transport.sourcePositionChanged.connect(self._follow)
@@ -229,8 +231,17 @@ class Playback(QObject):
     # ----------------------------------------------------------------------------------- the tune played
     def _on_text_changed(self) -> None:
         self._dirty = True
-        if self.current is None or self.transport.state is PlayerState.PLAYING:
-            self._prepare_timer.start()  # else built when play is next asked for
+        self._prepare_timer.start()  # the bar count and length follow the edit
+
+    def _new_document(self) -> None:
+        """Another file or New: nothing of the old tunebook stays in the transport."""
+        self._after_load = None
+        self.current = None
+        self._unplayable = False
+        self.transport.status_label.clear()
+        self.transport.forget()
+        self.window.editor.clear_playback_mark()
+        self._mark_dirty()
 
     def _on_cursor_moved(self, line: int, _column: int) -> None:
         if self._moving_cursor:

@@ -209,6 +209,17 @@ class TransportBar(QWidget):
         self._on_loaded(performance)
 
     @Slot()
+    def forget(self) -> None:
+        """Stop and clear the bar, keeping nothing (tempo, loop) of the tunes shown before: a new document."""
+        self.set_performance(None)
+        self._previous = None
+        self.loop_check.setChecked(False)
+        self.tempo_spin.blockSignals(True)
+        self.tempo_spin.setMinimum(NO_TEMPO)
+        self.tempo_spin.setValue(NO_TEMPO)
+        self.tempo_spin.blockSignals(False)
+
+    @Slot()
     def toggle_play(self) -> None:
         if self._state is PlayerState.PLAYING:
             self.player.pause()
