@@ -16,9 +16,11 @@ Workers never emit on an object the UI may delete: every signal goes through the
 from __future__ import annotations
 
 import inspect
+import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,8 +34,36 @@ INTERACTIVE = ThreadPoolExecutor(max_workers=2, thread_name_prefix="composer-int
 #: Work that may take seconds: exports, imports, model loads, torch imports, samples.
 SLOW = ThreadPoolExecutor(max_workers=2, thread_name_prefix="composer-slow")
 
+#: How often the GIL changes hands while a job runs (seconds). The UI thread calls into Python many times an
+#: event (overridden paint, resize and key handlers); with the default 5 ms, each call may wait that long for a
+#: worker parsing or checking in pure Python, and one layout pass of the window stalled ~100 ms.
+GIL_SWITCH_SECONDS = 0.0005
+
 #: Lanes of `NewestOnly` that run on the interactive executor; every other lane runs on the slow one.
 INTERACTIVE_LANES = frozenset({"parse", "engrave", "check", "preview", "audition", "form"})
+
+
+_switching_lock = threading.Lock()
+_jobs_running = 0
+_interval_before = sys.getswitchinterval()
+
+
+@contextmanager
+def quick_gil_switching() -> Iterator[None]:
+    """While any job runs, hand the GIL over every GIL_SWITCH_SECONDS; the interval before comes back after."""
+    global _jobs_running, _interval_before
+    with _switching_lock:
+        if _jobs_running == 0:
+            _interval_before = sys.getswitchinterval()
+            sys.setswitchinterval(min(_interval_before, GIL_SWITCH_SECONDS))
+        _jobs_running += 1
+    try:
+        yield
+    finally:
+        with _switching_lock:
+            _jobs_running -= 1
+            if _jobs_running == 0:
+                sys.setswitchinterval(_interval_before)
 
 
 @dataclass(frozen=True)
@@ -101,9 +131,10 @@ class Job(QObject):
     def _run(self) -> None:
         call_in_ui_thread(self, self.started.emit, self.request)
         try:
-            value = self.function(*self.arguments)
-            if inspect.isgenerator(value):
-                value = self._drain(value)
+            with quick_gil_switching():
+                value = self.function(*self.arguments)
+                if inspect.isgenerator(value):
+                    value = self._drain(value)
         except Exception as exc:  # handed to the UI thread as a value, never raised in the worker
             call_in_ui_thread(self, self.failed.emit, exc)
         else:
@@ -133,7 +164,8 @@ class _Request:
 def _run(request: _Request, jobs: NewestOnly) -> None:
     """The body of a pool thread: call the function, hand its result (or exception) to the UI thread."""
     try:
-        result, error = request.function(*request.arguments), None
+        with quick_gil_switching():
+            result, error = request.function(*request.arguments), None
     except Exception as exc:  # handed to the UI thread as a value, never raised in the worker
         result, error = None, exc
     call_in_ui_thread(jobs, jobs._on_done, request, result, error)

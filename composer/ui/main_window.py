@@ -201,6 +201,9 @@ class MainWindow(QMainWindow):
                                             Qt.DockWidgetArea.BottomDockWidgetArea)
 
         self.place_label = QLabel()
+        # A fixed size: a new text must not lay the whole window out again (tens of ms a keystroke).
+        self.place_label.setFixedSize(self.place_label.fontMetrics().horizontalAdvance("Line 000000, Col 0000"),
+                                      self.place_label.sizeHint().height())
         self.statusBar().addPermanentWidget(self.place_label)
 
     def _action(self, text: str, slot, shortcut=None, tip: str | None = None) -> QAction:

@@ -34,6 +34,7 @@ from composer.errors import AudioError
 from composer.notation.time_limit import EXPORT_TIME_LIMIT, ExportCancelled, run_with_time_limit
 from composer.ui.audio_settings import AudioOutput, AudioSettingsDialog
 from composer.ui.courier import call_in_ui_thread, prepare_courier
+from composer.ui.jobs import quick_gil_switching
 from composer.ui.transport import TransportBar
 
 if TYPE_CHECKING:
@@ -41,6 +42,9 @@ if TYPE_CHECKING:
 
 #: Quiet time after an edit or a move to another tune before the tune is rebuilt for playing.
 PREPARE_DELAY_MS = 400
+#: Quiet time after an edit while stopped (the rebuild, through music21, takes a second of CPU; it only updates
+#: the bar count and length shown, so it waits until typing has paused).
+STOPPED_EDIT_DELAY_MS = 1500
 #: How long closing the window waits for WAV exports still running, in seconds.
 EXPORT_WAIT_AT_CLOSE = 60.0
 PREFERENCES_GROUP = "playback"
@@ -126,7 +130,8 @@ class PlaybackJobs(QObject):
                 if kind == PREPARE and number != self.newest_prepare:
                     continue  # replaced while waiting
                 try:
-                    result, error = function(*arguments), None
+                    with quick_gil_switching():
+                        result, error = function(*arguments), None
                 except Exception as exc:  # noqa: BLE001  (handed to the UI thread as a value)
                     result, error = None, exc
                 call_in_ui_thread(self, self.done.emit, kind, number, result, error)
@@ -231,7 +236,9 @@ class Playback(QObject):
     # ----------------------------------------------------------------------------------- the tune played
     def _on_text_changed(self) -> None:
         self._dirty = True
-        self._prepare_timer.start()  # the bar count and length follow the edit
+        waiting = PREPARE_DELAY_MS if self.current is None or self.transport.state is PlayerState.PLAYING \
+            else STOPPED_EDIT_DELAY_MS
+        self._prepare_timer.start(waiting)  # the bar count and length follow the edit
 
     def _new_document(self) -> None:
         """Another file or New: nothing of the old tunebook stays in the transport."""
@@ -254,7 +261,7 @@ class Playback(QObject):
 
     def _mark_dirty(self) -> None:
         self._dirty = True
-        self._prepare_timer.start()
+        self._prepare_timer.start(PREPARE_DELAY_MS)
 
     def prepare_now(self) -> None:
         """Build the tune under the cursor for playing now (in the background); `prepared` follows."""

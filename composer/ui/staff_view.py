@@ -8,7 +8,7 @@ from PySide6.QtCore import QByteArray, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QKeyEvent, QMouseEvent, QPainter, QPen, QWheelEvent
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtSvgWidgets import QGraphicsSvgItem
-from PySide6.QtWidgets import QGraphicsRectItem, QGraphicsScene, QGraphicsView, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QGraphicsScene, QGraphicsView, QWidget
 
 from composer.notation.engrave import EngravedTune, Symbol
 from composer.ui.theme import Theme, current_theme
@@ -83,6 +83,8 @@ class StaffView(QGraphicsView):
             paper.setZValue(-1)
             item = QGraphicsSvgItem()
             item.setSharedRenderer(renderer)
+            # Drawn once into a pixmap: moving the note mark repaints from it, not from the SVG.
+            item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
             item.setPos(0, top)
             scene.addItem(item)
             self._page_offsets.append(top)

@@ -124,7 +124,10 @@ class TransportBar(QWidget):
         self.position_slider.setRange(0, 0)
         self.position_slider.sliderReleased.connect(self._on_slider_released)
         self.position_label = QLabel("–", self, objectName="positionLabel")
-        self.position_label.setMinimumWidth(self.fontMetrics().horizontalAdvance("Bar 000/000  0:00/0:00"))
+        # A fixed size: a new position must not lay the window out again.
+        self.position_label.setFixedSize(
+            self.fontMetrics().horizontalAdvance("Count-in  Bar 000/000  00:00/00:00"),
+            self.position_label.sizeHint().height())
 
         self.tempo_spin = QDoubleSpinBox(self, objectName="tempo")
         self.tempo_spin.setRange(NO_TEMPO, 400)
