@@ -18,10 +18,10 @@ from pathlib import Path
 
 import torch
 
-from composer.abc.canonical import canonical_text
 from composer.abc.checker import check_tune
 from composer.abc.tunebook import read_tunebook
 from composer.errors import ComposerError, TrainingError
+from composer.model.canonical import canonical_text
 from composer.model.vocab import outside_vocab
 from composer.paths import finetune_runs_dir, float32_model, user_models_dir
 from composer.training.batches import bucketed_batches

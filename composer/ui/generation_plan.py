@@ -8,9 +8,9 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from composer.abc.canonical import body_start
 from composer.abc.tunebook import Tune, read_string
 from composer.errors import AbcError
+from composer.model.canonical import body_start
 from composer.model.form import AUTO, Form, parse_form
 from composer.model.form_plan import FormPlan, plan_form, written_form
 from composer.model.generate import Request, continuation_of, new_tune_request

@@ -15,7 +15,8 @@ SMOKE_TEST_SECONDS = 180.0
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", nargs="?", help="tunebook to open (default: the shipped examples)")
+    parser.add_argument("file", nargs="?", help="tunebook to open (default: the last file, else a copy of the "
+                        "shipped examples)")
     # For `make package` and the tests: open FILE, engrave and check it, export its first tune to MIDI, exit.
     parser.add_argument("--smoke-test", metavar="OUT.mid", help=argparse.SUPPRESS)
 
@@ -23,13 +24,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.smoke_test:
         return smoke_test(args.file, Path(args.smoke_test))
-    try:
-        from composer.ui.app import run_app
-    except ModuleNotFoundError as exc:
-        if exc.name != "composer.ui.app":
-            raise
-        print("The Composer window is not built yet; the core and the CLI work: see `composer --help`.")
-        return 0
+    from composer.ui.app import run_app
+
     return run_app(args.file)
 
 
