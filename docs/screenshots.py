@@ -79,7 +79,7 @@ def generation() -> int:
 
     from composer.paths import default_model_path
     from composer.ui.generation_panel import install_generation_panel
-    from composer.ui.generation_plan import Mode
+    from composer.model.generation_plan import Mode
 
     model = Path(os.environ.get("GENERATION_MODEL") or default_model_path())
     if not model.is_file():

@@ -45,10 +45,7 @@ from composer.audio.player import PlayerState
 from composer.errors import ComposerError
 from composer.model.form import AUTO, COMMON_FORMS
 from composer.model.generate import Finished, Sampled, Started
-from composer.paths import WEIGHTS, default_model_path, float32_model, listed_models, model_to_run, user_models_dir
-from composer.ui.candidate_view import CandidateCard, CompareDialog, Preview, bar_count, render_preview
-from composer.ui.generation_job import GenerationJob, load_model
-from composer.ui.generation_plan import (
+from composer.model.generation_plan import (
     MAX_BARS,
     MAX_VARIATIONS,
     SEED_LIMIT,
@@ -57,11 +54,14 @@ from composer.ui.generation_plan import (
     Mode,
     NewTuneFields,
     Placement,
-    appended_tune,
+    Selection,
+    edit_for,
     fields_of,
-    next_tune_number,
     plan_generation,
 )
+from composer.paths import WEIGHTS, default_model_path, float32_model, listed_models, model_to_run, user_models_dir
+from composer.ui.candidate_view import CandidateCard, CompareDialog, Preview, bar_count, render_preview
+from composer.ui.generation_job import GenerationJob, load_model
 from composer.ui.jobs import NewestOnly
 from composer.ui.theme import current_theme
 from composer.ui.transport import QtPlayer
@@ -1019,52 +1019,24 @@ class GenerationPanel(QWidget):
         if not candidate.finished or candidate.reason == "failed":
             return False
         editor = self.main_window.editor
-        document = editor.document()
-        selection = editor.textCursor()
-        where = Placement(placement) if placement else batch.plan.default_placement(selection.hasSelection())
-        cursor = QTextCursor(document)
-        plan = batch.plan
-        if where is Placement.NEW_TUNE or plan.mode is Mode.NEW_TUNE:
-            where = Placement.NEW_TUNE
-            text = self.main_window.text
-            number = next_tune_number(text)
-            insert = appended_tune(text, plan.accepted_text(candidate.text, number) if plan.mode is Mode.NEW_TUNE
-                                   else plan.accepted_text(candidate.text))
-            cursor.movePosition(QTextCursor.MoveOperation.End)
-        elif where is Placement.SELECTION:
-            if not selection.hasSelection():
-                self._say("Select the text the candidate should replace first.", error=True)
-                return False
-            cursor.setPosition(selection.selectionStart())
-            cursor.setPosition(selection.selectionEnd(), QTextCursor.MoveMode.KeepAnchor)
-            insert = plan.accepted_text(candidate.text)
-        elif where is Placement.REST_OF_TUNE:
-            start = batch.anchor.position() if batch.anchor is not None else selection.selectionStart()
-            cursor.setPosition(start)
-            cursor.setPosition(self._end_of_tune(start), QTextCursor.MoveMode.KeepAnchor)
-            insert = plan.accepted_text(candidate.text)
-        else:
-            cursor.setPosition(selection.position())
-            insert = plan.accepted_text(candidate.text)
+        cursor = editor.textCursor()
+        edit = edit_for(batch.plan, self.main_window.text, Selection(cursor.anchor(), cursor.position()),
+                        candidate.text, Placement(placement) if placement else None,
+                        batch.anchor.position() if batch.anchor is not None else None)
+        if edit is None:
+            self._say("Select the text the candidate should replace first.", error=True)
+            return False
+        cursor = QTextCursor(editor.document())
+        cursor.setPosition(edit.start)
+        cursor.setPosition(edit.end, QTextCursor.MoveMode.KeepAnchor)
         cursor.beginEditBlock()
-        cursor.insertText(insert)
+        cursor.insertText(edit.insert)
         cursor.endEditBlock()
         editor.setTextCursor(cursor)
         editor.ensureCursorVisible()
-        self._say(f"Accepted candidate {index + 1} ({where.value}); Undo takes it back.")
-        self.accepted.emit(batch.number, index, where.value)
+        self._say(f"Accepted candidate {index + 1} ({edit.placement.value}); Undo takes it back.")
+        self.accepted.emit(batch.number, index, edit.placement.value)
         return True
-
-    def _end_of_tune(self, position: int) -> int:
-        """The document position at the end of the last line of the tune holding `position`."""
-        document = self.main_window.editor.document()
-        line = document.findBlock(position).blockNumber() + 1
-        tune = read_string(self.main_window.text).tune_at_line(line)
-        if tune is None or tune.end_line < line:
-            block = document.findBlock(position)
-        else:
-            block = document.findBlockByNumber(tune.end_line - 1)
-        return max(position, block.position() + block.length() - 1)
 
     # -------------------------------------------------------------------------------------------- jobs
     def _on_job_finished(self, lane: str, result) -> None:
