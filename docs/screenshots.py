@@ -77,9 +77,9 @@ def generation() -> int:
     """The generation panel after sampling 4 variations of the next 8 bars of the Kesh, previews drawn."""
     import os
 
+    from composer.model.generation_plan import Mode
     from composer.paths import default_model_path
     from composer.ui.generation_panel import install_generation_panel
-    from composer.model.generation_plan import Mode
 
     model = Path(os.environ.get("GENERATION_MODEL") or default_model_path())
     if not model.is_file():

@@ -124,8 +124,8 @@ def test_4_the_transport_bar_count_follows_edits_while_stopped(qtbot, make_windo
 # 5 -------------------------------------------------------------------------------------------------------
 def test_5_generate_again_gives_a_new_batch_unless_the_seed_is_fixed(qtbot, window, settle, examples,
                                                                     user_data, tiny_onnx_model):
-    from composer.ui.generation_panel import install_generation_panel
     from composer.model.generation_plan import Mode
+    from composer.ui.generation_panel import install_generation_panel
 
     window.open_path(examples, ask=False)
     settle(window, 30_000)
@@ -190,9 +190,9 @@ def test_6_the_examples_open_as_an_untitled_copy_and_the_last_file_reopens(tmp_p
 # 7 -------------------------------------------------------------------------------------------------------
 def test_7_no_sound_device_is_said_once_in_the_status_bar_and_the_play_button_resets(
         qtbot, make_window, settings, settle, examples, user_data, tiny_onnx_model):
+    from composer.model.generation_plan import Mode
     from composer.ui.audio_settings import AudioOutput
     from composer.ui.generation_panel import install_generation_panel
-    from composer.model.generation_plan import Mode
 
     AudioOutput(driver="no-such-driver").save(settings)
     window = make_window()
