@@ -29,7 +29,8 @@ from composer.ui.settings import Settings
 
 OUT = Path(__file__).resolve().parent / "screenshot-window.png"
 GENERATION_OUT = Path(__file__).resolve().parent / "screenshot-generation.png"
-SIZE = (1500, 900)
+SIZE = (1280, 800)  # the window as a laptop shows it: all three panes must stay usable
+GENERATION_SIZE = (1500, 900)
 NOTES_BEFORE_PAUSE = 9
 
 
@@ -90,7 +91,7 @@ def generation() -> int:
     os.environ["COMPOSER_DATA"] = str(scratch / "data")
     settings = Settings(QSettings(str(scratch / "settings.ini"), QSettings.Format.IniFormat))
     window = MainWindow(settings=settings, autosave_folder=scratch / "autosave")
-    window.resize(*SIZE)
+    window.resize(*GENERATION_SIZE)
     window.show()
     window.open_path(examples_path(), ask=False)
     panel = install_generation_panel(window)

@@ -91,7 +91,7 @@ class TuneList(QTreeView):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Interactive)
-        for column, width in ((0, 40), (2, 44), (3, 52)):
+        for column, width in ((0, 30), (2, 36), (3, 46)):
             header.resizeSection(column, width)
         self.clicked.connect(self._on_clicked)
         self.activated.connect(self._on_clicked)
