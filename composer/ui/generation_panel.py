@@ -953,7 +953,7 @@ class GenerationPanel(QWidget):
         performance, bar = prepared
         player = self.player
         player.set_program(self.main_window.transport.player.program)
-        player.set_volume(self.main_window.transport.volume_slider.value() / 100)
+        player.set_volume(self.main_window.transport.volume)
         player.load(performance)
         player.play_bar(bar)
         self._playing = key

@@ -58,7 +58,10 @@ def smoke_test(file: str | None, midi_path: Path, seconds: float = SMOKE_TEST_SE
     if not failures and (engraving.engraved is None or engraving.engraved.is_empty):
         failures.append("engrave: nothing was drawn")
     if not failures:
-        print(f"smoke test: opened {window.path} ({len(engraving.book.tunes)} tunes), engraved the first, "
+        from composer.ui.resources import examples_path
+
+        opened = window.path or f"{examples_path()} (as an untitled copy)"
+        print(f"smoke test: opened {opened} ({len(engraving.book.tunes)} tunes), engraved the first, "
               f"{len(results['check'])} problems found", flush=True)
         if window.export_midi(midi_path) == 0:
             failures.append("export: no tune to export")

@@ -244,8 +244,9 @@ class Playback(QObject):
         """Another file or New: nothing of the old tunebook stays in the transport."""
         self._after_load = None
         self.current = None
-        self._unplayable = False
-        self.transport.status_label.clear()
+        if self._unplayable:  # a problem of the old tune; an audio problem (SoundFont, device) stays said
+            self._unplayable = False
+            self.transport.say_status("")
         self.transport.forget()
         self.window.editor.clear_playback_mark()
         self._mark_dirty()
@@ -275,8 +276,7 @@ class Playback(QObject):
         self._building = False
         if self._unplayable:
             self._unplayable = False
-            self.transport.status_label.clear()
-            self.transport.status_label.setToolTip("")
+            self.transport.say_status("")
         current = self.current
         if prepared is not None and current is not None and (prepared.line, prepared.text) == (current.line,
                                                                                            current.text):
@@ -400,7 +400,7 @@ class Playback(QObject):
     def _restore_preferences(self) -> None:
         settings = self.window.settings
         bar = self.transport
-        bar.volume_slider.setValue(int(settings.value(PREFERENCES_GROUP, "volume", 80, int)))
+        bar.set_volume(int(settings.value(PREFERENCES_GROUP, "volume", 80, int)) / 100)
         program = int(settings.value(PREFERENCES_GROUP, "program", -1, int))
         if program >= 0 and (index := bar.instrument_combo.findData(program)) >= 0:
             bar.instrument_combo.setCurrentIndex(index)
@@ -411,7 +411,7 @@ class Playback(QObject):
     def save_settings(self) -> None:
         settings = self.window.settings
         bar = self.transport
-        settings.set_value(PREFERENCES_GROUP, "volume", bar.volume_slider.value())
+        settings.set_value(PREFERENCES_GROUP, "volume", round(bar.volume * 100))
         program = bar.player.program
         settings.set_value(PREFERENCES_GROUP, "program", -1 if program is None else int(program))
         settings.set_value(PREFERENCES_GROUP, "metronome", bar.metronome_check.isChecked())
@@ -486,8 +486,7 @@ class Playback(QObject):
         self.current = None
         self.transport.set_performance(None)
         self._unplayable = True
-        self.transport.status_label.setText("Can't play this tune as it stands")
-        self.transport.status_label.setToolTip(str(error))
+        self.transport.say_status("Can't play this tune as it stands", str(error))
         self.prepared.emit(None)
 
     def cancel_wav_exports(self) -> None:

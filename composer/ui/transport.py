@@ -211,6 +211,19 @@ class TransportBar(QWidget):
         self.player.load(performance)
         self._on_loaded(performance)
 
+    @property
+    def volume(self) -> float:
+        """The chosen volume, 0.0–1.0 (what the bar's slider shows)."""
+        return self.volume_slider.value() / 100
+
+    def set_volume(self, volume: float) -> None:
+        self.volume_slider.setValue(round(max(0.0, min(volume, 1.0)) * 100))
+
+    def say_status(self, text: str, detail: str = "") -> None:
+        """A short note in the bar (a tune that cannot be played, say), `detail` in its tooltip; "" clears it."""
+        self.status_label.setText(text)
+        self.status_label.setToolTip(detail)
+
     @Slot()
     def forget(self) -> None:
         """Stop and clear the bar, keeping nothing (tempo, loop) of the tunes shown before: a new document."""
