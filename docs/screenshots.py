@@ -142,9 +142,9 @@ def form() -> int:
     each a repeated B part of 8 bars ending on G."""
     import os
 
+    from composer.model.generation_plan import Mode
     from composer.paths import default_model_path
     from composer.ui.generation_panel import install_generation_panel
-    from composer.ui.generation_plan import Mode
 
     model = Path(os.environ.get("GENERATION_MODEL") or default_model_path())
     app = create_application()
