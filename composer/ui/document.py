@@ -15,15 +15,18 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from composer.abc.tunebook import Tune, Tunebook, read_string
 from composer.ui.jobs import NewestOnly
+from composer.ui.tune_list import Row, rows_of
 
 #: Quiet time after a keystroke before the tunebook is parsed again.
 PARSE_DELAY_MS = 150
 PARSE = "parse"
 
 
-def parse_tunebook(text: str) -> tuple[str, Tunebook]:
-    """The tunebook of `text`, with the text it was read from (runs in a worker thread)."""
-    return text, read_string(text)
+def parse_tunebook(text: str) -> tuple[str, Tunebook, list[Row]]:
+    """The tunebook of `text`, with the text it was read from and the tune list's rows (runs in a worker thread:
+    a tune's title, meter and key are read from its header on first use, seconds for 10,000 tunes)."""
+    book = read_string(text)
+    return text, book, rows_of(book)
 
 
 class Document(QObject):
@@ -43,6 +46,7 @@ class Document(QObject):
         self._jobs = jobs
         self._jobs.on(PARSE, result=self._take_parse)
         self.book: Tunebook = read_string("")
+        self.rows: list[Row] = []  # the tune list's rows of `book`
         self._parsed_text = ""
         self.path: Path | None = None
         self.cursor: tuple[int, int] = (1, 1)
@@ -109,14 +113,15 @@ class Document(QObject):
         self.path = Path(path) if path else None
         self.path_changed.emit(str(self.path) if self.path else "")
 
-    def _take_parse(self, result: tuple[str, Tunebook]) -> None:
-        text, book = result
+    def _take_parse(self, result: tuple[str, Tunebook, list[Row]]) -> None:
+        text, book, rows = result
         if text == self.text:
-            self._adopt(text, book)
+            self._adopt(text, book, rows)
 
-    def _adopt(self, text: str, book: Tunebook) -> None:
+    def _adopt(self, text: str, book: Tunebook, rows: list[Row] | None = None) -> None:
         self._parsed_text = text
         self.book = book
+        self.rows = rows if rows is not None else rows_of(book)
         self.tunebook_changed.emit(book)
         self._update_current()
 

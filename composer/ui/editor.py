@@ -47,6 +47,10 @@ class _LineNumbers(QWidget):
         self.editor.paint_line_numbers(event)
 
 
+#: The longest tunebook (in lines) the editor colours; longer ones show plain text.
+HIGHLIGHT_MAX_LINES = 20_000
+
+
 class AbcEditor(QPlainTextEdit):
     """A plain-text editor for ABC tunebooks. Undo and redo come from its QTextDocument."""
 
@@ -122,6 +126,14 @@ class AbcEditor(QPlainTextEdit):
         cursor.insertText(text)
 
     # -- diagnostics --------------------------------------------------------------------------------
+    def load_text(self, text: str) -> bool:
+        """Replace the whole text (not undoable); True when it is colourful. A tunebook over
+        HIGHLIGHT_MAX_LINES lines is shown without syntax colours: colouring it would take seconds at once."""
+        colourful = text.count("\n") < HIGHLIGHT_MAX_LINES
+        self.highlighter.setDocument(self.document() if colourful else None)
+        self.setPlainText(text)
+        return colourful
+
     def set_problems(self, problems: Sequence[Problem]) -> None:
         """Underline `problems` (errors red, warnings amber) and show them as tooltips."""
         self.problems = list(problems)

@@ -45,6 +45,8 @@ ABC_FILTER = "ABC tunebooks (*.abc);;Text files (*.txt);;All files (*)"
 RENDER_DELAY_MS = 150
 CHECK_DELAY_MS = 350
 AUTOSAVE_INTERVAL_MS = 30_000
+#: The most problems underlined and listed at once (a long, messy tunebook can have thousands).
+MAX_SHOWN_PROBLEMS = 1000
 
 
 @dataclass(frozen=True)
@@ -397,9 +399,12 @@ class MainWindow(QMainWindow):
             self._show_engraving(result)
         elif lane == "check":
             self.problems = list(result)
-            self.editor.set_problems(self.problems)
-            self.problems_list.show_problems(self.problems)
+            shown = self.problems[:MAX_SHOWN_PROBLEMS]  # thousands of underlines would stall every repaint
+            self.editor.set_problems(shown)
+            self.problems_list.show_problems(shown)
             title = f"Problems ({len(self.problems)})" if self.problems else "Problems"
+            if len(shown) < len(self.problems):
+                title = f"Problems ({len(self.problems)}, the first {len(shown)} shown)"
             self.problems_dock.setWindowTitle(title)
             self.problems_changed.emit(self.problems)
         elif lane == "export":
@@ -414,7 +419,7 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, "Export failed", str(error))
 
     def _on_tunebook_changed(self, book: Tunebook) -> None:
-        self.tune_list.show_tunebook(book)
+        self.tune_list.show_tunebook(book, self.document.rows)
         self.sync_to_cursor()
 
     def _reset_views(self) -> None:
@@ -523,7 +528,8 @@ class MainWindow(QMainWindow):
         """Show `text` as the document of `path` (None: untitled, shown as `untitled_name` or "Untitled")."""
         self.path = Path(path) if path else None
         self._untitled_name = None if path else untitled_name
-        self.editor.setPlainText(normalize_newlines(text))
+        if not self.editor.load_text(normalize_newlines(text)):
+            self.statusBar().showMessage("A long tunebook: shown without syntax colours, so it stays quick.", 8000)
         self.editor.document().setModified(modified)
         self.setWindowModified(modified)  # setPlainText said "modified" and took it back without a signal
         self._last_autosaved = None

@@ -98,10 +98,10 @@ class TuneList(QTreeView):
         self._lines: list[int] = []
         self._selecting = False
 
-    def show_tunebook(self, book: Tunebook) -> None:
-        """Show `book`'s tunes (only rows whose text changed are touched)."""
+    def show_tunebook(self, book: Tunebook, rows: list[Row] | None = None) -> None:
+        """Show `book`'s tunes (only rows whose text changed are touched); `rows`, when given, are its rows."""
         self._lines = [t.line for t in book.tunes]
-        self.table.show_rows(rows_of(book))
+        self.table.show_rows(rows if rows is not None else rows_of(book))
 
     def select_tune(self, index: int | None) -> None:
         """Select row `index` without emitting `tune_activated` (None clears the selection)."""
