@@ -59,3 +59,29 @@ def test_a_new_document_resets_the_views_and_says_so(qtbot, window, settle, tmp_
     assert window.tune_list.row_texts() == [] or window.document.is_parsed
     settle(window)
     assert [row[1] for row in window.tune_list.row_texts()] == ["Only"]
+
+
+def test_a_very_long_tunebook_opens_plain_with_every_tune_listed(qtbot, window, settle, tmp_path):
+    from composer.ui.editor import HIGHLIGHT_MAX_LINES
+
+    count = HIGHLIGHT_MAX_LINES // 6 + 10
+    path = tmp_path / "long.abc"
+    path.write_text("\n".join(f"X:{n}\nT:Tune {n}\nM:4/4\nL:1/8\nK:C\nCDEF GABc|\n" for n in range(1, count + 1)))
+    window.open_path(path, ask=False)
+    assert window.editor.highlighter.document() is None  # not coloured: that would take seconds at once
+    settle(window, 120_000)
+    assert window.tune_list.row_count() == count and window.tune_list.row_texts()[-1][1] == f"Tune {count}"
+    window.load_text(TWO_TUNES, None)
+    assert window.editor.highlighter.document() is window.editor.document()
+
+
+def test_thousands_of_problems_are_counted_and_the_first_thousand_shown(qtbot, window, settle):
+    from composer.ui.main_window import MAX_SHOWN_PROBLEMS
+
+    count = MAX_SHOWN_PROBLEMS + 200
+    text = "\n".join(f"X:{n}\nT:t\nM:4/4\nL:1/8\nK:C\nCDEF GABc|CDEF GABc d|C8|\n" for n in range(1, count + 1))
+    window.load_text(text, None)
+    settle(window, 120_000)
+    assert len(window.problems) == count
+    assert len(window.editor.problems) == window.problems_list.topLevelItemCount() == MAX_SHOWN_PROBLEMS
+    assert window.problems_dock.windowTitle() == f"Problems ({count}, the first {MAX_SHOWN_PROBLEMS} shown)"
