@@ -81,11 +81,6 @@ def check_tunebook(text: str, path: str | None) -> list[Problem]:
     return [Problem(d.severity, d.message, d.line or 1, d.column or 1) for d in check_text(text, path)]
 
 
-def looks_like_text(data: bytes) -> bool:
-    """False for a binary file (NUL bytes in its first 8 KiB): opening one would show garbage."""
-    return b"\x00" not in data[:8192]
-
-
 def describe_interval(semitones: int) -> str:
     """`+1 semitone`, `-3 semitones`, `an octave up`, as a person says it."""
     if abs(semitones) == 12:
@@ -550,10 +545,6 @@ class MainWindow(QMainWindow):
         except OSError as exc:
             QMessageBox.warning(self, "Cannot open", f"{path}: {exc.strerror or exc}")
             self.settings.remove_recent(str(path.resolve()))
-            return False
-        if not looks_like_text(data):
-            QMessageBox.warning(self, "Cannot open",
-                                f"{path.name} is not a text file, so it cannot hold ABC tunes.")
             return False
         text = decode(data)
         self.autosave.discard()

@@ -9,8 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
 
 from composer.abc.tunebook import read_string
 
@@ -24,22 +22,6 @@ def user_data(tmp_path, monkeypatch):
     (folder / "models").mkdir(parents=True)
     monkeypatch.setenv("COMPOSER_DATA", str(folder))
     return folder
-
-
-def answer_next_prompt(button: QMessageBox.StandardButton) -> list[str]:
-    """Click `button` on the next message box that opens; the list receives the box's text."""
-    seen: list[str] = []
-
-    def click(tries_left: int) -> None:
-        box = QApplication.activeModalWidget()
-        if isinstance(box, QMessageBox):
-            seen.append(box.text())
-            box.button(button).click()
-        elif tries_left:
-            QTimer.singleShot(20, lambda: click(tries_left - 1))
-
-    QTimer.singleShot(20, lambda: click(250))
-    return seen
 
 
 def big_tunebook(count: int) -> str:
@@ -224,16 +206,6 @@ def test_7_no_sound_device_is_said_once_in_the_status_bar_and_the_play_button_re
 
 
 # 8 -------------------------------------------------------------------------------------------------------
-def test_8_a_binary_file_is_refused_with_a_message(window, tmp_path):
-    window.load_text("X:1\nT:Kept\nK:C\nC\n", None)
-    binary = tmp_path / "picture.abc"
-    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
-    seen = answer_next_prompt(QMessageBox.StandardButton.Ok)
-    assert not window.open_path(binary, ask=False)
-    assert seen and "not a text file" in seen[0]
-    assert window.text == "X:1\nT:Kept\nK:C\nC\n" and window.path is None
-
-
 def test_8_a_new_empty_document_is_not_modified(window, tmp_path):
     window.editor.insertPlainText("X:1\n")
     window.editor.document().setModified(False)
