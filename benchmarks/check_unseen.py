@@ -29,10 +29,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from composer.abc.abc2midi import abc2midi_available, run_abc2midi  # noqa: E402
-from composer.abc.canonical import body_start, canonical_text  # noqa: E402
 from composer.abc.corpora import MUSIC21_COLLECTIONS, collection_tunes  # noqa: E402
 from composer.abc.tokens import Kind, tokenize  # noqa: E402
 from composer.abc.tunebook import Tune, read_tunebook  # noqa: E402
+from composer.model.canonical import body_start, canonical_text  # noqa: E402
 
 TRAINING = ["nottingham", *MUSIC21_COLLECTIONS]
 EXAMPLES = ROOT / "resources" / "examples.abc"

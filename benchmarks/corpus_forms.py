@@ -13,8 +13,8 @@ import argparse
 import re
 from collections import Counter, defaultdict
 
-from composer.abc.canonical import canonical_text
 from composer.abc.corpora import collection_tunes
+from composer.model.canonical import canonical_text
 from composer.model.form import Form, rhythm_for_meter
 from composer.model.form_plan import written_form
 

@@ -24,8 +24,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from composer.abc.abc2midi import run_abc2midi  # noqa: E402
-from composer.abc.canonical import body_start  # noqa: E402
 from composer.abc.tunebook import read_string  # noqa: E402
+from composer.model.canonical import body_start  # noqa: E402
 from composer.model.constraint import OPEN, AbcState  # noqa: E402
 from composer.model.generate import Generator, new_tune_request  # noqa: E402
 from composer.model.onnx_model import DEFAULT_MODEL, OnnxModel  # noqa: E402

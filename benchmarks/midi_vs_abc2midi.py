@@ -16,13 +16,15 @@ from pathlib import Path
 
 from composer.abc.corpora import MUSIC21_COLLECTIONS, collection_tunes
 from composer.errors import AbcError
-from composer.notation.abc2midi_judge import (
+from composer.notation.midi import midi_file
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # tests/support: the abc2midi judge
+from support.abc2midi_judge import (  # noqa: E402
     Comparison,
     abc2midi_available,
     compare_with_abc2midi,
     midi_note_problems,
 )
-from composer.notation.midi import midi_file
 
 
 def main() -> int:

@@ -13,6 +13,7 @@ Prints one line per tune and judge that fails (or where music21 cannot read the 
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 import time
 import warnings
@@ -22,8 +23,10 @@ from composer.abc.corpora import collection_tunes
 from composer.abc.tokens import Kind, tokenize
 from composer.abc.tunebook import Tune, read_string
 from composer.errors import ComposerError
-from composer.notation.abc2midi_judge import abc2midi_melody, first_difference, judge_text
 from composer.notation.musicxml import musicxml_round_trip, played_notes
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # tests/support: the abc2midi judge
+from support.abc2midi_judge import abc2midi_melody, first_difference, judge_text  # noqa: E402
 
 
 def without_decorations(tune: Tune) -> Tune:

@@ -8,11 +8,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from composer.abc.canonical import canonical_text  # noqa: E402
 from composer.abc.checker import check_tune  # noqa: E402
 from composer.abc.corpora import collection_tunes  # noqa: E402
 from composer.abc.tokens import tokenize_tune  # noqa: E402
 from composer.abc.transpose import transpose_tune  # noqa: E402
+from composer.model.canonical import canonical_text  # noqa: E402
 
 
 def best_of(runs: int, work) -> float:

@@ -32,19 +32,21 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
+sys.path.insert(0, str(REPO / "tests"))  # tests/support: the abc2midi judge
 
 from generation_quality import longest_copy, training_text  # noqa: E402
+from support.abc2midi_judge import abc2midi_melody, judge_text  # noqa: E402
 
 from composer.abc.abc2midi import run_abc2midi  # noqa: E402
-from composer.abc.canonical import body_start, canonical_text, meter_fraction  # noqa: E402
 from composer.abc.keys import NATURAL_SEMITONES, parse_key  # noqa: E402
+from composer.abc.lengths import meter_fraction  # noqa: E402
 from composer.abc.tunebook import Tune, read_string, read_tunebook  # noqa: E402
+from composer.model.canonical import body_start, canonical_text  # noqa: E402
 from composer.model.form_plan import plan_form  # noqa: E402
 from composer.model.form_state import FormState  # noqa: E402
 from composer.model.generate import Generator, Request, new_tune_request  # noqa: E402
 from composer.model.onnx_model import DEFAULT_MODEL, OnnxModel  # noqa: E402
 from composer.model.sampling import SamplingOptions  # noqa: E402
-from composer.notation.abc2midi_judge import abc2midi_melody, judge_text  # noqa: E402
 from composer.paths import WEIGHTS  # noqa: E402
 
 UNSEEN = sorted((REPO / "benchmarks" / "data").glob("unseen*.abc"))

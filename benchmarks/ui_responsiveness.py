@@ -150,9 +150,9 @@ def main() -> int:
 
     from PySide6.QtCore import QSettings
 
+    from composer.model.generation_plan import Mode
     from composer.paths import default_model_path
     from composer.ui.generation_panel import install_generation_panel
-    from composer.ui.generation_plan import Mode
     from composer.ui.main_window import MainWindow
     from composer.ui.resources import examples_path
     from composer.ui.settings import Settings

@@ -12,7 +12,7 @@ from composer.errors import ComposerError
 
 #: Subcommand name → module defining `add_arguments(parser)`, `run(args) -> int` and a docstring.
 COMMANDS: dict[str, str] = {
-    "gui": "composer.commands.gui",
+    "gui": "composer.ui.gui_command",
     "check": "composer.commands.check",
     "export": "composer.commands.export",
     "import": "composer.commands.import_",

@@ -29,7 +29,8 @@ from composer.ui.settings import Settings
 
 OUT = Path(__file__).resolve().parent / "screenshot-window.png"
 GENERATION_OUT = Path(__file__).resolve().parent / "screenshot-generation.png"
-SIZE = (1500, 900)
+SIZE = (1280, 800)  # the window as a laptop shows it: all three panes must stay usable
+GENERATION_SIZE = (1500, 900)
 NOTES_BEFORE_PAUSE = 9
 
 
@@ -77,9 +78,9 @@ def generation() -> int:
     """The generation panel after sampling 4 variations of the next 8 bars of the Kesh, previews drawn."""
     import os
 
+    from composer.model.generation_plan import Mode
     from composer.paths import default_model_path
     from composer.ui.generation_panel import install_generation_panel
-    from composer.ui.generation_plan import Mode
 
     model = Path(os.environ.get("GENERATION_MODEL") or default_model_path())
     if not model.is_file():
@@ -90,7 +91,7 @@ def generation() -> int:
     os.environ["COMPOSER_DATA"] = str(scratch / "data")
     settings = Settings(QSettings(str(scratch / "settings.ini"), QSettings.Format.IniFormat))
     window = MainWindow(settings=settings, autosave_folder=scratch / "autosave")
-    window.resize(*SIZE)
+    window.resize(*GENERATION_SIZE)
     window.show()
     window.open_path(examples_path(), ask=False)
     panel = install_generation_panel(window)
@@ -141,9 +142,9 @@ def form() -> int:
     each a repeated B part of 8 bars ending on G."""
     import os
 
+    from composer.model.generation_plan import Mode
     from composer.paths import default_model_path
     from composer.ui.generation_panel import install_generation_panel
-    from composer.ui.generation_plan import Mode
 
     model = Path(os.environ.get("GENERATION_MODEL") or default_model_path())
     app = create_application()

@@ -35,7 +35,7 @@ def test_no_module_outside_the_ui_package_loads_qt_or_pyqtgraph():
 
 def test_the_contract_catches_a_qt_import():
     # The same check on composer.ui must see Qt, or the test above proves nothing.
-    done = subprocess.run([sys.executable, "-c", "import sys, composer.ui.workers; "
+    done = subprocess.run([sys.executable, "-c", "import sys, composer.ui.jobs; "
                            "print('PySide6' in sys.modules)"], capture_output=True, text=True, timeout=120,
                           check=True)
     assert done.stdout.strip() == "True"

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
+from composer.abc.lengths import parse_unit
+
 __all__ = [
     "MAX_BAR_REST", "MAX_BROKEN", "MAX_GRACE_NOTES", "MAX_METER_BEATS", "MAX_METER_DENOMINATOR", "MAX_NOTE",
     "MAX_PARTS_PLAYED", "MAX_SLUR_DEPTH", "MAX_TEMPO_QPM", "MAX_TUNE_CHARS", "MAX_UNIT", "MIN_NOTE",
@@ -52,7 +54,6 @@ TEMPO_WORDS = {
 }
 
 _METER_NUMBERS = re.compile(r"^\(?\s*([\d+ ]+)\s*\)?\s*/\s*(\d+)\s*$")
-_UNIT = re.compile(r"^\s*(\d+)\s*(?:/\s*(\d+))?\s*$")
 
 
 def meter_problem(text: str) -> str | None:
@@ -72,17 +73,6 @@ def meter_problem(text: str) -> str | None:
         return (f"M:{shown} is outside the meters music uses (at most {MAX_METER_BEATS} beats to a bar, "
                 f"none shorter than 1/{MAX_METER_DENOMINATOR})")
     return None
-
-
-def parse_unit(text: str) -> Fraction | None:
-    """L: as a fraction of a whole note (`1/8`, or `1` for a whole note); None when it is not a length."""
-    match = _UNIT.match(text.split("%", 1)[0])
-    if not match:
-        return None
-    top, bottom = int(match.group(1)), int(match.group(2) or 1)
-    if top == 0 or bottom == 0:
-        return None
-    return Fraction(top, bottom)
 
 
 def unit_problem(text: str) -> str | None:

@@ -311,8 +311,9 @@ class _TuneChecker:
         for name, voice in self.voices.items():
             for bar, found, expected in _walk_bars(voice.events, self.voice_meter.get(name, self.meter)):
                 verdict = "overfills" if found > expected else "does not fill"
-                self.report(WARNING, f"bar length {_fmt(found, expected)} {verdict} the bar of "
-                            f"{_fmt(expected, expected)}", bar.line, bar.column)
+                unit = _counting_unit(expected, self.tune.meter)
+                self.report(WARNING, f"bar length {_fmt(found, unit)} {verdict} the bar of "
+                            f"{_fmt(expected, unit)}", bar.line, bar.column)
         return self.found
 
     def check_header(self) -> None:
@@ -600,11 +601,23 @@ class _TuneChecker:
             self.voice_meter.setdefault(voice_name, self.meter)
 
 
-def _fmt(value: Fraction, meter: Fraction) -> str:
-    """`value` (of a whole note) over the meter's denominator when it divides evenly: 5/8 in 6/8."""
-    units = value * meter.denominator
+def _counting_unit(bar: Fraction, written_meter: str | None) -> int:
+    """The denominator a bar of length `bar` is counted in: the written meter's (6/8, C = 4/4, C| = 2/2)
+    when the bar is that meter's, else the bar's own, in quarters at least (4/4, not 1/1)."""
+    meter = (written_meter or "").strip()
+    denominator = {"C": 4, "C|": 2}.get(meter)
+    if denominator is None and "/" in meter and meter.split("/")[-1].strip().isdigit():
+        denominator = int(meter.split("/")[-1])
+    if denominator and bar_length(meter) == bar:
+        return denominator
+    return max(bar.denominator, 4)
+
+
+def _fmt(value: Fraction, denominator: int) -> str:
+    """`value` (of a whole note) over `denominator` when it divides evenly: 5/8 in 6/8, else as a fraction."""
+    units = value * denominator
     if units.denominator == 1:
-        return f"{units.numerator}/{meter.denominator}"
+        return f"{units.numerator}/{denominator}"
     return f"{value.numerator}/{value.denominator}"
 
 

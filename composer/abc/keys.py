@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from fractions import Fraction
 from functools import lru_cache
 
-from composer.abc.canonical import meter_fraction
+from composer.abc.lengths import bar_length
 
 __all__ = [
     "LETTERS", "NATURAL_SEMITONES", "KeySignature", "bar_length", "default_tuplet_time", "parse_key", "sharps_of",
@@ -119,16 +118,6 @@ def parse_key(value: str | None) -> KeySignature | None:
     for letter, alt in explicit:
         signature[letter] = alt
     return KeySignature(tonic, alteration, mode, tuple(signature.items()))
-
-
-def bar_length(meter: str | None) -> Fraction | None:
-    """The length of a full bar as a fraction of a whole note, None for free meter (`none`, absent)."""
-    if meter is None:
-        return None
-    m = meter.split("%", 1)[0].strip()
-    if m == "C|":
-        return Fraction(1)
-    return meter_fraction(m)
 
 
 @lru_cache(maxsize=256)  # generation's constraint asks at every tuplet it weighs

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
-from functools import lru_cache
 
+from composer.abc.lengths import parse_length
 from composer.abc.tunebook import Tune
 
 __all__ = [
@@ -225,26 +225,6 @@ _SIMPLE_KINDS = {
     "graceend": Kind.GRACE_END, "overlay": Kind.OVERLAY, "unknown": Kind.UNKNOWN, "spacer": Kind.SPACER,
 }
 _OCTAVE_BASE = {c: 0 for c in "CDEFGAB"} | {c: 1 for c in "cdefgab"}
-
-
-@lru_cache(maxsize=512)
-def parse_length(text: str) -> Fraction:
-    """An ABC length suffix as a multiple of L:: `` → 1, `3` → 3, `/` → 1/2, `//` → 1/4, `3/2`, `/4` → 1/4."""
-    if not text:
-        return Fraction(1)
-    top, slashes, bottom = text.partition("/")
-    numerator = int(top) if top else 1
-    if not slashes:
-        return Fraction(numerator)
-    extra = len(bottom) - len(bottom.lstrip("/"))
-    bottom = bottom.lstrip("/")
-    if bottom:
-        denominator = int(bottom) * 2 ** extra
-    else:
-        denominator = 2 ** (extra + 1)
-    if denominator == 0:
-        return Fraction(numerator)
-    return Fraction(numerator, denominator)
 
 
 def _octave(letter: str, marks: str) -> int:

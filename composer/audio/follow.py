@@ -76,7 +76,7 @@ def _pitch(note: abc_tokens.Note, signature: dict[str, int],
 
 
 def _unit(tune: Tune) -> Fraction:
-    from composer.abc.canonical import default_unit_length
+    from composer.abc.lengths import default_unit_length
 
     unit = tune.unit or default_unit_length(tune.meter)
     try:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Protocol
 
-from composer.abc.canonical import meter_fraction
+from composer.abc.lengths import meter_fraction
 from composer.abc.tunebook import Tune
 from composer.audio.synth import DRUM_CHANNEL
 from composer.errors import AbcError

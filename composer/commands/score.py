@@ -6,9 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from composer.abc.canonical import canonical_text
 from composer.abc.tunebook import read_tunebook
 from composer.errors import AbcError
+from composer.model.canonical import canonical_text
 from composer.model.onnx_model import DEFAULT_MODEL, MAX_TUNE_CHARS, OnnxModel
 from composer.model.scoring import score_tunes
 from composer.paths import WEIGHTS

@@ -19,8 +19,8 @@ from operator import attrgetter
 
 import numpy as np
 
-from composer.abc.canonical import meter_fraction
 from composer.abc.keys import default_tuplet_time
+from composer.abc.lengths import length_suffix_value, meter_fraction, parse_unit
 from composer.model.vocab import VOCAB
 
 #: The shortest note the constrained grammar writes, in units of L:. Every bar is a whole number of these.
@@ -91,38 +91,6 @@ CHORD_SYMBOLS = _chord_symbols()
 _CHORD_SYMBOL_PREFIXES = frozenset(s[:i] for s in CHORD_SYMBOLS for i in range(len(s) + 1))
 _DECORATION_PREFIXES = frozenset(n[:i] for n in LONG_DECORATIONS for i in range(len(n) + 1))
 _BAR_PREFIXES = frozenset(t[:i] for t in BAR_TOKENS for i in range(1, len(t) + 1))
-
-
-def parse_duration(text: str) -> Fraction | None:
-    """The value of any ABC duration suffix (`3/2`, `/`, `//`, `4`), or None when it is not one."""
-    if text in DURATIONS:
-        return DURATIONS[text]
-    if not text or any(c not in "0123456789/" for c in text):
-        return None
-    head, slash, tail = text.partition("/")
-    try:
-        num = int(head) if head else 1
-        if not slash:
-            return Fraction(num)
-        slashes = 1 + tail.count("/")
-        tail = tail.replace("/", "")
-        den = int(tail) if tail else 2 ** slashes
-        return Fraction(num, den) if den else None
-    except ValueError:
-        return None
-
-
-def parse_unit(text: str) -> Fraction | None:
-    """L: as a fraction of a whole note (`1/8` → 1/8), or None."""
-    parts = text.strip().split("/")
-    try:
-        if len(parts) == 2:
-            return Fraction(int(parts[0]), int(parts[1]))
-        if len(parts) == 1:
-            return Fraction(int(parts[0]))
-    except (ValueError, ZeroDivisionError):
-        return None
-    return None
 
 
 class AbcState:
@@ -672,7 +640,7 @@ class AbcState:
         """The pending note (or rest, or chord) is complete: account for it."""
         strict = self.strict
         dur = self.text
-        value = DURATIONS.get(dur) if strict else parse_duration(dur) if dur else Fraction(1)
+        value = DURATIONS.get(dur) if strict else length_suffix_value(dur) if dur else Fraction(1)
         if value is None:
             if strict:
                 return False

@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from composer.abc.canonical import canonical_body_lines, canonical_header
 from composer.abc.tunebook import Tune, read_string
 from composer.errors import AbcError
+from composer.model.canonical import canonical_body_lines, canonical_header
 from composer.model.constraint import AbcState
 from composer.model.form import Form, rhythm_for_meter
 from composer.model.form_plan import plan_form

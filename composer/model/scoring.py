@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from composer.abc.canonical import body_start, canonical_text
 from composer.abc.tunebook import Tune
+from composer.model.canonical import body_start, canonical_text
 from composer.model.onnx_model import OnnxModel
 from composer.model.vocab import encode
 

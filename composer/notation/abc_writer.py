@@ -7,8 +7,8 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from composer.abc.canonical import canonical_text
 from composer.abc.tunebook import Field, Tune, Tunebook, decode, normalize_newlines
+from composer.model.canonical import canonical_text
 from composer.notation.atomic_file import Destination, write_bytes_atomically
 
 __all__ = ["abc_text", "standalone_tune_text", "write_abc"]

@@ -25,6 +25,9 @@ __all__ = [
 #: The engraver binary (Debian package `abcm2ps`).
 ABCM2PS = "abcm2ps"
 
+#: The side margins of a reflowed page, in SVG pixels.
+REFLOW_MARGIN = 12
+
 #: abcm2ps annotation letters (`-A`) and what they mark.
 SYMBOL_KINDS: dict[str, str] = {
     "N": "note",
@@ -158,8 +161,11 @@ def isolate_tune(text: str, line: int, book: Tunebook | None = None) -> str:
 
 
 def engrave_svg(text: str, *, first_line: int = 1, timeout: float = 5.0,
-                engraver: str | None = None) -> EngravedTune:
+                engraver: str | None = None, page_width: int | None = None) -> EngravedTune:
     """Engrave ABC `text` (one or more tunes) to SVG pictures with abcm2ps.
+
+    `page_width` (SVG pixels) reflows the music to pages that wide, breaking lines where abcm2ps likes (the
+    staff view on a narrow pane); None keeps the tunes' own lines on abcm2ps's default page.
 
     Symbol lines are counted from `first_line` (the source line `text` starts at). Text abcm2ps cannot draw
     yields an empty result and its messages, never an exception; a missing, crashing or hung engraver raises
@@ -168,7 +174,11 @@ def engrave_svg(text: str, *, first_line: int = 1, timeout: float = 5.0,
     program = engraver or shutil.which(ABCM2PS)
     if program is None:
         raise EngravingError("abcm2ps is not installed (Debian/Ubuntu: apt install abcm2ps)")
-    command = [program, "-g", "-A", "-q", "-S", "-k", _BUFFER_KIB, "-O", "-", "-"]
+    command = [program, "-g", "-A", "-q", "-S", "-k", _BUFFER_KIB]
+    if page_width is not None:
+        command += ["-c", "--pagewidth", f"{page_width}pt", "--leftmargin", f"{REFLOW_MARGIN}pt",
+                    "--rightmargin", f"{REFLOW_MARGIN}pt"]
+    command += ["-O", "-", "-"]
     try:
         done = subprocess.run(command, input=text.encode("utf-8"), capture_output=True, timeout=timeout,
                               check=False)

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 
 import mido
 
-from composer.abc.bounds import MAX_TEMPO_QPM, MIN_TEMPO_QPM, TEMPO_WORDS, parse_unit, quarter_notes_a_minute
-from composer.abc.canonical import default_unit_length
+from composer.abc.bounds import MAX_TEMPO_QPM, MIN_TEMPO_QPM, TEMPO_WORDS, quarter_notes_a_minute
+from composer.abc.lengths import default_unit_length, parse_unit
 from composer.abc.tunebook import Tune
 from composer.notation.atomic_file import Destination, write_bytes_atomically
 from composer.notation.music21_abc import conversion_error, join_sections, music21_sections

@@ -8,10 +8,9 @@ from collections.abc import Callable
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from composer.abc.bounds import parse_unit
-from composer.abc.canonical import default_unit_length
 from composer.abc.checker import ERROR, check_tune, export_blockers, printable
 from composer.abc.keys import KeySignature, bar_length, default_tuplet_time, parse_key
+from composer.abc.lengths import default_unit_length, parse_unit
 from composer.abc.tunebook import Tune
 from composer.errors import AbcError
 from composer.notation.abc_writer import standalone_tune_text

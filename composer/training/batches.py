@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import torch
 
-from composer.abc.canonical import body_start
+from composer.model.canonical import body_start
 from composer.model.vocab import encode
 
 

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from composer.abc.abc2midi import abc2midi_available, run_abc2midi
-from composer.abc.canonical import body_start, canonical_text
 from composer.abc.corpora import collection_paths
 from composer.abc.tunebook import read_string, read_tunebook
 from composer.errors import TrainingError
+from composer.model.canonical import body_start, canonical_text
 
 MUSIC21_PREFIX = "music21:"
 #: The corpus of the default model: Nottingham plus the music21 collections in the same style.

@@ -18,22 +18,30 @@ from pathlib import Path
 
 import torch
 
-from composer.abc.canonical import canonical_text
 from composer.abc.checker import check_tune
 from composer.abc.tunebook import read_tunebook
-from composer.errors import ComposerError, TrainingError
+from composer.errors import TrainingError
+from composer.model.canonical import canonical_text
 from composer.model.vocab import outside_vocab
-from composer.paths import finetune_runs_dir, float32_model, user_models_dir
+from composer.paths import float32_model, user_models_dir
 from composer.training.batches import bucketed_batches
 from composer.training.checkpoint import load_checkpoint, model_from_checkpoint, progress_of
 from composer.training.config import TrainConfig
 from composer.training.corpus import Corpus, CorpusTune, abc2midi_errors, clean_tune, is_validation
 from composer.training.export import export_onnx, make_card, model_from_onnx, read_card
 from composer.training.loop import Trainer, TrainEvent, evaluate
+from composer.training.runs import (  # noqa: F401  (part of this module's API)
+    FINISHED_MARK,
+    RUN_FILES,
+    FinetuneSettings,
+    fresh_run_folder,
+    holds_a_run,
+    load_request,
+    run_folder,
+    unfinished_runs,
+)
 
-FINISHED_MARK = "finished.json"
-#: The files a run folder holds; a folder with any of them is a run, never written over by another.
-RUN_FILES = ("checkpoint.pt", "best.pt", "log.jsonl", "request.json", FINISHED_MARK)
+DEFAULT_SETTINGS = FinetuneSettings()
 
 
 @dataclass(frozen=True)
@@ -74,23 +82,6 @@ class DataReport:
         estimate = f", about {self.seconds_per_epoch:.0f} s per epoch here" if self.seconds_per_epoch else ""
         out.append(f"{self.train_chars} training characters, {self.steps_per_epoch} steps per epoch{estimate}")
         return out
-
-
-@dataclass(frozen=True)
-class FinetuneSettings:
-    """Settings suited to a 50–500 tune tunebook: small tunebooks overfit fast, so dropout and early stopping."""
-
-    epochs: int = 8
-    learning_rate: float = 5e-4
-    dropout: float = 0.3
-    freeze_layers: int = 0
-    augment: bool = True
-    patience: int = 3
-    validation_fraction: float = 0.15
-    batch_size: int = 16
-    seq_len: int = 128
-    seed: int = 1
-    threads: int = 0
 
 
 @dataclass(frozen=True)
@@ -172,45 +163,11 @@ def estimate_seconds_per_epoch(base_model: Path, report: DataReport, settings: F
     return min(timings[1:]) * report.steps_per_epoch
 
 
-def run_folder(name: str) -> Path:
-    """The folder of the fine-tuning run called `name`."""
-    return finetune_runs_dir() / name
-
-
-def unfinished_runs() -> list[Path]:
-    """Runs with a checkpoint that never finished: the app offers to resume them."""
-    root = finetune_runs_dir()
-    if not root.is_dir():
-        return []
-    return sorted(p for p in root.iterdir()
-                  if (p / "checkpoint.pt").is_file() and not (p / FINISHED_MARK).is_file())
-
-
-def holds_a_run(folder: Path) -> bool:
-    """Whether `folder` holds any file of a training run."""
-    return any((folder / name).exists() for name in RUN_FILES)
-
-
-def fresh_run_folder(wanted: Path) -> Path:
-    """`wanted`, created, or when it holds a run already the first of `wanted-2`, `wanted-3`, ... that does not:
-    starting again never deletes a person's run (an interrupted one can still be resumed from its folder)."""
-    candidate, number = wanted, 1
-    while True:
-        if not holds_a_run(candidate):
-            try:
-                candidate.mkdir(parents=True, exist_ok=True)
-                return candidate
-            except FileExistsError:  # a file of that name: not a folder to run in
-                pass
-        number += 1
-        candidate = wanted.with_name(f"{wanted.name}-{number}")
-
-
 class Finetune:
     """One fine-tuning run: base ONNX model + tunebooks → run folder → user model folder."""
 
     def __init__(self, base_model: Path, tunebooks: Sequence[str | Path], name: str,
-                 settings: FinetuneSettings = FinetuneSettings(), *, resume: bool = False,
+                 settings: FinetuneSettings = DEFAULT_SETTINGS, *, resume: bool = False,
                  run_dir: Path | None = None, models_dir: Path | None = None, validate: bool = True) -> None:
         self.base_model = float32_model(base_model)  # an int8 twin's weights are not trained on
         if not self.base_model.is_file():
@@ -283,11 +240,3 @@ class Finetune:
         export_onnx(model, path, card)
         (self.run_dir / FINISHED_MARK).write_text(json.dumps({"model": str(path), "card": card}))
         return FinetuneExported(str(path), card)
-
-
-def load_request(run_dir: Path) -> dict:
-    """The request a run was started with (to resume it with the same base, data and settings)."""
-    try:
-        return json.loads((run_dir / "request.json").read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ComposerError(f"not a fine-tuning run: {exc}", path=str(run_dir)) from exc

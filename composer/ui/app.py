@@ -11,6 +11,7 @@ from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
 from composer import __version__
+from composer.abc.tunebook import decode
 from composer.ui.main_window import MainWindow
 from composer.ui.resources import examples_path, icon_path
 
@@ -38,7 +39,8 @@ def create_application(argv: list[str] | None = None) -> QApplication:
 
 
 def open_window(path: str | Path | None = None) -> MainWindow:
-    """A shown main window on `path` (default: the example tunebook), offering any crash recovery."""
+    """A shown main window on `path`, offering any crash recovery. Without a path it reopens the last file, else
+    shows an untitled copy of the shipped examples (Save never writes over an installed file)."""
     window = MainWindow()
     from composer.ui.print_export import install_print_export_actions
     window.print_export = install_print_export_actions(window, window.file_menu, window.export_menu)
@@ -47,14 +49,26 @@ def open_window(path: str | Path | None = None) -> MainWindow:
     install_finetune_tab(window)
     from composer.ui.generation_panel import install_generation_panel
     install_generation_panel(window)
-    target = Path(path) if path else examples_path()
-    if target.is_file():
-        window.open_path(target, ask=False)
-    elif path:
-        window.load_text("", target)  # a new file: saved there on the first Save
+    if path:
+        target = Path(path)
+        if target.is_file():
+            window.open_path(target, ask=False)
+        else:
+            window.load_text("", target)  # a new file: saved there on the first Save
+    elif not _reopen_last_file(window):
+        examples = examples_path()
+        window.load_text(decode(examples.read_bytes()), None, untitled_name=f"{examples.name} (copy)")
     window.show()
     window.offer_recovery()
     return window
+
+
+def _reopen_last_file(window: MainWindow) -> bool:
+    """Open the most recent file, if it is still there; whether it was opened."""
+    for name in window.settings.recent_files()[:1]:
+        if Path(name).is_file():
+            return window.open_path(name, ask=False)
+    return False
 
 
 def run_app(path: str | None = None) -> int:

@@ -47,6 +47,10 @@ class _LineNumbers(QWidget):
         self.editor.paint_line_numbers(event)
 
 
+#: The longest tunebook (in lines) the editor colours; longer ones show plain text.
+HIGHLIGHT_MAX_LINES = 20_000
+
+
 class AbcEditor(QPlainTextEdit):
     """A plain-text editor for ABC tunebooks. Undo and redo come from its QTextDocument."""
 
@@ -62,6 +66,7 @@ class AbcEditor(QPlainTextEdit):
         self.setTabStopDistance(4 * self.fontMetrics().horizontalAdvance(" "))
         self.highlighter = AbcHighlighter(self.document(), self.theme)
         self.problems: list[Problem] = []
+        self._problem_selections: list[QTextEdit.ExtraSelection] | None = None
         self.playback_mark: tuple[int, int, int] | None = None  # line, column, length of the sounding note
         self._line_numbers = _LineNumbers(self)
         self.blockCountChanged.connect(self._update_margin)
@@ -121,9 +126,18 @@ class AbcEditor(QPlainTextEdit):
         cursor.insertText(text)
 
     # -- diagnostics --------------------------------------------------------------------------------
+    def load_text(self, text: str) -> bool:
+        """Replace the whole text (not undoable); True when it is colourful. A tunebook over
+        HIGHLIGHT_MAX_LINES lines is shown without syntax colours: colouring it would take seconds at once."""
+        colourful = text.count("\n") < HIGHLIGHT_MAX_LINES
+        self.highlighter.setDocument(self.document() if colourful else None)
+        self.setPlainText(text)
+        return colourful
+
     def set_problems(self, problems: Sequence[Problem]) -> None:
         """Underline `problems` (errors red, warnings amber) and show them as tooltips."""
         self.problems = list(problems)
+        self._problem_selections = None
         self._refresh_selections()
 
     def problems_at(self, line: int, column: int) -> list[Problem]:
@@ -168,6 +182,13 @@ class AbcEditor(QPlainTextEdit):
                 mark.cursor.setPosition(min(start + length, block.position() + block.length() - 1),
                                         QTextCursor.MoveMode.KeepAnchor)
                 selections.append(mark)
+        if self._problem_selections is None:
+            self._problem_selections = self._underlines()
+        self.setExtraSelections(selections + self._problem_selections)
+
+    def _underlines(self) -> list[QTextEdit.ExtraSelection]:
+        """The problems' underlines, built once per set of problems (their cursors move with later edits)."""
+        selections = []
         for problem in self.problems:
             if problem.line < 1 or problem.line > self.document().blockCount():
                 continue
@@ -183,7 +204,7 @@ class AbcEditor(QPlainTextEdit):
                                QTextCursor.MoveMode.KeepAnchor)
             selection.cursor = cursor
             selections.append(selection)
-        self.setExtraSelections(selections)
+        return selections
 
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip:
@@ -231,6 +252,7 @@ class AbcEditor(QPlainTextEdit):
     # -- theme --------------------------------------------------------------------------------------
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme
+        self._problem_selections = None
         self.highlighter.set_theme(theme)
         self._refresh_selections()
         self._line_numbers.update()

@@ -41,8 +41,8 @@ from PySide6.QtWidgets import (
 )
 
 from composer.paths import default_model_path, listed_models, user_models_dir
+from composer.ui.jobs import NewestOnly
 from composer.ui.process_worker import JsonLinesProcess
-from composer.ui.workers import BackgroundJobs
 
 INSTALL_HINT = ("Fine-tuning needs PyTorch, which is not installed here. Add it with\n\n"
                 "    .venv/bin/pip install 'abc-composer[train]'\n\n"
@@ -140,7 +140,7 @@ class FinetuneTab(QWidget):
                  report_delay_ms: int = REPORT_DELAY_MS) -> None:
         super().__init__(parent)
         self.has_torch = torch_available() if has_torch is None else has_torch
-        self.finetune_module = None  # composer.training.finetune, imported in the background on first show
+        self.finetune_module = None  # composer.training.runs (no torch), imported in the background on first show
         self.plots = None  # composer.ui.plots.TrainingPlots, built on first show
         self.report: dict | None = None
         self.max_steps = 0
@@ -154,7 +154,7 @@ class FinetuneTab(QWidget):
         self._end_reason = ""
         self._loading = False
 
-        self.jobs = BackgroundJobs(self)
+        self.jobs = NewestOnly(self)
         self.jobs.finished.connect(self._on_job_finished)
         self.jobs.failed.connect(self._on_job_failed)
         self.trainer = JsonLinesProcess(self)
@@ -381,7 +381,7 @@ class FinetuneTab(QWidget):
         if self.finetune_module is None and not self._loading:
             self._loading = True
             self.status_label.setText("Loading the training tools…")
-            self.jobs.submit("load", importlib.import_module, "composer.training.finetune")
+            self.jobs.submit("load", importlib.import_module, "composer.training.runs")
 
     def _on_job_finished(self, lane: str, result) -> None:
         if lane == "load":

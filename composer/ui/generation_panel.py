@@ -45,10 +45,7 @@ from composer.audio.player import PlayerState
 from composer.errors import ComposerError
 from composer.model.form import AUTO, COMMON_FORMS
 from composer.model.generate import Finished, Sampled, Started
-from composer.paths import WEIGHTS, default_model_path, float32_model, listed_models, model_to_run, user_models_dir
-from composer.ui.candidate_view import CandidateCard, CompareDialog, Preview, bar_count, render_preview
-from composer.ui.generation_job import GenerationJob, load_model
-from composer.ui.generation_plan import (
+from composer.model.generation_plan import (
     MAX_BARS,
     MAX_VARIATIONS,
     SEED_LIMIT,
@@ -57,14 +54,17 @@ from composer.ui.generation_plan import (
     Mode,
     NewTuneFields,
     Placement,
-    appended_tune,
+    Selection,
+    edit_for,
     fields_of,
-    next_tune_number,
     plan_generation,
 )
+from composer.paths import WEIGHTS, default_model_path, float32_model, listed_models, model_to_run, user_models_dir
+from composer.ui.candidate_view import CandidateCard, CompareDialog, Preview, bar_count, render_preview
+from composer.ui.generation_job import GenerationJob, load_model
+from composer.ui.jobs import NewestOnly
 from composer.ui.theme import current_theme
 from composer.ui.transport import QtPlayer
-from composer.ui.workers import BackgroundJobs
 
 if TYPE_CHECKING:
     from composer.audio.performance import Performance
@@ -166,6 +166,7 @@ class GenerationPanel(QWidget):
     accepted = Signal(int, int, str)  # batch number, candidate index, placement
     model_changed = Signal(str, str)  # path, provider ("" until it is loaded)
     audition_started = Signal(int, int)  # batch number, candidate index
+    audio_problem = Signal(str)  # each audio problem of auditioning, once
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__()
@@ -189,10 +190,11 @@ class GenerationPanel(QWidget):
         self._audition_key: tuple[int, int] | None = None
         self._playing: tuple[int, int] | None = None
         self._player: QtPlayer | None = None
+        self._audio_problems: set[str] = set()
         self._opened_models: list[str] = []
         self._restoring = False
 
-        self.jobs = BackgroundJobs(self)
+        self.jobs = NewestOnly(self)
         self.jobs.finished.connect(self._on_job_finished)
         self.jobs.failed.connect(self._on_job_failed)
         self._preview_timer = QTimer(self)
@@ -255,6 +257,9 @@ class GenerationPanel(QWidget):
         self.dice_button = QToolButton(objectName="dice")
         self.dice_button.setText("⚄")
         self.dice_button.setToolTip("A new random seed")
+        self.fixed_seed_check = QCheckBox("Fixed", objectName="fixed-seed")
+        self.fixed_seed_check.setToolTip("Keep this seed, so Generate gives the same batch again; unchecked, each "
+                                         "Generate moves on to new seeds")
         self.constrain_check = QCheckBox("Keep to valid music", objectName="constrain")
         self.constrain_check.setToolTip("Veto characters that would break bars, repeats or the tune's end")
         self.form_combo = QComboBox(objectName="form")
@@ -329,8 +334,13 @@ class GenerationPanel(QWidget):
         seed_row = QHBoxLayout()
         seed_row.addWidget(self.seed_spin, 1)
         seed_row.addWidget(self.dice_button)
-        grid.addLayout(seed_row, 2, 1)
-        grid.addWidget(self.constrain_check, 2, 2, 1, 2)
+        seed_row.addWidget(self.fixed_seed_check)
+        grid.addLayout(seed_row, 2, 1, 1, 3)
+        grid.addWidget(self.constrain_check, 3, 0, 1, 4)
+        for combo in (self.mode_combo, self.model_combo, self.form_combo, self.part_bars_combo):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(8)
+        self.form_label.setWordWrap(True)
         buttons = QHBoxLayout()
         buttons.addWidget(self.generate_button, 1)
         buttons.addWidget(self.cancel_button)
@@ -397,6 +407,7 @@ class GenerationPanel(QWidget):
                 self.bars_spin.setValue(int(s.value(GROUP, "bars", defaults.bars)))
                 self.variations_spin.setValue(int(s.value(GROUP, "variations", defaults.variations)))
                 self.seed_spin.setValue(int(s.value(GROUP, "seed", defaults.seed)))
+                self.fixed_seed_check.setChecked(s.value(GROUP, "fixed_seed", False, bool))
                 self.constrain_check.setChecked(s.value(GROUP, "constrain", defaults.constrain, bool))
                 form_index = self.form_combo.findData(str(s.value(GROUP, "form", defaults.form)))
                 self.form_combo.setCurrentIndex(max(form_index, 0))
@@ -444,6 +455,7 @@ class GenerationPanel(QWidget):
         s.set_value(GROUP, "bars", current.bars)
         s.set_value(GROUP, "variations", current.variations)
         s.set_value(GROUP, "seed", current.seed)
+        s.set_value(GROUP, "fixed_seed", self.fixed_seed_check.isChecked())
         s.set_value(GROUP, "constrain", current.constrain)
         s.set_value(GROUP, "form", current.form)
         s.set_value(GROUP, "part_bars", current.part_bars)
@@ -653,6 +665,8 @@ class GenerationPanel(QWidget):
         self.batch_combo.blockSignals(False)
         self.show_batch(batch)
         self._start(batch, plan, list(range(plan.request.count)))
+        if not self.fixed_seed_check.isChecked():
+            self.seed_spin.setValue((seed + 1) % (SEED_LIMIT + 1))  # the next press gives new music
         self.batch_started.emit(batch.number)
         return batch
 
@@ -929,7 +943,7 @@ class GenerationPanel(QWidget):
             self._player = QtPlayer(None, soundfont=output.soundfont or None, driver=output.driver or None,
                                     driver_options=output.driver_options())
             self._player.stateChanged.connect(self._on_player_state)
-            self._player.playbackFailed.connect(lambda error: self._say(f"Audio: {error}", error=True))
+            self._player.playbackFailed.connect(self._on_audition_failed)
         return self._player
 
     def _play_prepared(self, prepared: tuple[Performance, int]) -> None:
@@ -939,7 +953,7 @@ class GenerationPanel(QWidget):
         performance, bar = prepared
         player = self.player
         player.set_program(self.main_window.transport.player.program)
-        player.set_volume(self.main_window.transport.volume_slider.value() / 100)
+        player.set_volume(self.main_window.transport.volume)
         player.load(performance)
         player.play_bar(bar)
         self._playing = key
@@ -953,6 +967,16 @@ class GenerationPanel(QWidget):
         self._playing = None
         for card in self.cards:
             card.set_playing(False)
+
+    def _on_audition_failed(self, error: object) -> None:
+        """No sound (no device, a bad SoundFont): the Play buttons reset and the window's status bar says why,
+        once per distinct problem; the panel itself stays free of it."""
+        self.stop_audition()
+        message = f"Audio: {error}"
+        if message not in self._audio_problems:
+            self._audio_problems.add(message)
+            self.main_window.statusBar().showMessage(message, 15000)
+            self.audio_problem.emit(message)
 
     def _on_player_state(self, value: str) -> None:
         if value == PlayerState.STOPPED and self._playing is not None:
@@ -995,52 +1019,24 @@ class GenerationPanel(QWidget):
         if not candidate.finished or candidate.reason == "failed":
             return False
         editor = self.main_window.editor
-        document = editor.document()
-        selection = editor.textCursor()
-        where = Placement(placement) if placement else batch.plan.default_placement(selection.hasSelection())
-        cursor = QTextCursor(document)
-        plan = batch.plan
-        if where is Placement.NEW_TUNE or plan.mode is Mode.NEW_TUNE:
-            where = Placement.NEW_TUNE
-            text = self.main_window.text
-            number = next_tune_number(text)
-            insert = appended_tune(text, plan.accepted_text(candidate.text, number) if plan.mode is Mode.NEW_TUNE
-                                   else plan.accepted_text(candidate.text))
-            cursor.movePosition(QTextCursor.MoveOperation.End)
-        elif where is Placement.SELECTION:
-            if not selection.hasSelection():
-                self._say("Select the text the candidate should replace first.", error=True)
-                return False
-            cursor.setPosition(selection.selectionStart())
-            cursor.setPosition(selection.selectionEnd(), QTextCursor.MoveMode.KeepAnchor)
-            insert = plan.accepted_text(candidate.text)
-        elif where is Placement.REST_OF_TUNE:
-            start = batch.anchor.position() if batch.anchor is not None else selection.selectionStart()
-            cursor.setPosition(start)
-            cursor.setPosition(self._end_of_tune(start), QTextCursor.MoveMode.KeepAnchor)
-            insert = plan.accepted_text(candidate.text)
-        else:
-            cursor.setPosition(selection.position())
-            insert = plan.accepted_text(candidate.text)
+        cursor = editor.textCursor()
+        edit = edit_for(batch.plan, self.main_window.text, Selection(cursor.anchor(), cursor.position()),
+                        candidate.text, Placement(placement) if placement else None,
+                        batch.anchor.position() if batch.anchor is not None else None)
+        if edit is None:
+            self._say("Select the text the candidate should replace first.", error=True)
+            return False
+        cursor = QTextCursor(editor.document())
+        cursor.setPosition(edit.start)
+        cursor.setPosition(edit.end, QTextCursor.MoveMode.KeepAnchor)
         cursor.beginEditBlock()
-        cursor.insertText(insert)
+        cursor.insertText(edit.insert)
         cursor.endEditBlock()
         editor.setTextCursor(cursor)
         editor.ensureCursorVisible()
-        self._say(f"Accepted candidate {index + 1} ({where.value}); Undo takes it back.")
-        self.accepted.emit(batch.number, index, where.value)
+        self._say(f"Accepted candidate {index + 1} ({edit.placement.value}); Undo takes it back.")
+        self.accepted.emit(batch.number, index, edit.placement.value)
         return True
-
-    def _end_of_tune(self, position: int) -> int:
-        """The document position at the end of the last line of the tune holding `position`."""
-        document = self.main_window.editor.document()
-        line = document.findBlock(position).blockNumber() + 1
-        tune = read_string(self.main_window.text).tune_at_line(line)
-        if tune is None or tune.end_line < line:
-            block = document.findBlock(position)
-        else:
-            block = document.findBlockByNumber(tune.end_line - 1)
-        return max(position, block.position() + block.length() - 1)
 
     # -------------------------------------------------------------------------------------------- jobs
     def _on_job_finished(self, lane: str, result) -> None:

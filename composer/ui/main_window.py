@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QStandardPaths, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -29,21 +29,24 @@ from composer.abc.tunebook import Tune, Tunebook, decode, normalize_newlines, re
 from composer.notation.atomic_file import write_bytes_atomically
 from composer.notation.engrave import EngravedTune, engrave_svg, isolate_tune
 from composer.ui.autosave import AutosaveRecord, AutosaveStore
+from composer.ui.document import Document
 from composer.ui.editor import AbcEditor, Problem
 from composer.ui.find_replace import FindReplaceBar
+from composer.ui.jobs import NewestOnly
 from composer.ui.playback import Playback
 from composer.ui.problems import ProblemsList
 from composer.ui.resources import templates
 from composer.ui.settings import Settings
 from composer.ui.staff_view import StaffView
-from composer.ui.theme import current_theme
+from composer.ui.theme import THEME_CHOICES, current_theme, palette_for
 from composer.ui.tune_list import TuneList
-from composer.ui.workers import BackgroundJobs
 
 ABC_FILTER = "ABC tunebooks (*.abc);;Text files (*.txt);;All files (*)"
 RENDER_DELAY_MS = 150
 CHECK_DELAY_MS = 350
 AUTOSAVE_INTERVAL_MS = 30_000
+#: The most problems underlined and listed at once (a long, messy tunebook can have thousands).
+MAX_SHOWN_PROBLEMS = 1000
 
 
 @dataclass(frozen=True)
@@ -53,15 +56,18 @@ class Engraving:
     book: Tunebook
     tune_line: int | None
     engraved: EngravedTune | None
+    text: str = ""  # the text it was parsed from
 
 
-def engrave_tune_at(text: str, line: int) -> Engraving:
-    """Parse `text` and engrave the tune covering `line` (runs in a worker thread)."""
+def engrave_tune_at(text: str, line: int, page_width: int | None = None) -> Engraving:
+    """Parse `text` and engrave the tune covering `line`, reflowed to `page_width` pixels when given (runs in a
+    worker thread)."""
     book = read_string(text)
     tune = book.tune_at_line(line) or (book.tunes[0] if book.tunes else None)
     if tune is None:
-        return Engraving(book, None, None)
-    return Engraving(book, tune.line, engrave_svg(isolate_tune(text, tune.line, book)))
+        return Engraving(book, None, None, text)
+    return Engraving(book, tune.line, engrave_svg(isolate_tune(text, tune.line, book), page_width=page_width),
+                     text)
 
 
 def check_tunebook(text: str, path: str | None) -> list[Problem]:
@@ -73,6 +79,13 @@ def check_tunebook(text: str, path: str | None) -> list[Problem]:
             raise
         return [Problem(m.severity, m.message, m.line, m.column) for m in engrave_svg(text).messages]
     return [Problem(d.severity, d.message, d.line or 1, d.column or 1) for d in check_text(text, path)]
+
+
+def describe_interval(semitones: int) -> str:
+    """`+1 semitone`, `-3 semitones`, `an octave up`, as a person says it."""
+    if abs(semitones) == 12:
+        return "an octave up" if semitones > 0 else "an octave down"
+    return f"{semitones:+d} semitone{'' if abs(semitones) == 1 else 's'}"
 
 
 class MainWindow(QMainWindow):
@@ -92,13 +105,13 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.settings = settings or Settings()
         self.path: Path | None = None
-        self.book: Tunebook = read_string("")
+        self._untitled_name: str | None = None
         self.shown_tune_line: int | None = None
         self.problems: list[Problem] = []
         self._current_tune_key: tuple[int, str] | None = None
         self._last_autosaved: str | None = None
         self._pending_recoveries: list[AutosaveRecord] = []
-        self.jobs = BackgroundJobs(self)
+        self.jobs = NewestOnly(self)
         self.jobs.finished.connect(self._on_job_finished)
         self.jobs.failed.connect(self._on_job_failed)
         folder = autosave_folder or Path(
@@ -106,6 +119,9 @@ class MainWindow(QMainWindow):
         self.autosave = AutosaveStore(folder)
 
         self._build_widgets()
+        self.document = Document(self.editor.toPlainText, self.jobs, parent=self)
+        self.document.tunebook_changed.connect(self._on_tunebook_changed)
+        self.document.reset.connect(self._reset_views)
         self.playback = Playback(self)
         self.transport = self.playback.transport
         self._build_actions()
@@ -123,6 +139,7 @@ class MainWindow(QMainWindow):
         self.editor.document().modificationChanged.connect(self.setWindowModified)
         self.editor.files_dropped.connect(self._open_dropped)
         self.staff.symbol_clicked.connect(self._on_symbol_clicked)
+        self.staff.reflow_width_changed.connect(lambda _width: self._render_timer.start())
         self.tune_list.tune_activated.connect(self._go_to_tune)
         self.problems_list.problem_activated.connect(lambda line, col: self._jump(line, col))
         self.setAcceptDrops(True)
@@ -181,6 +198,9 @@ class MainWindow(QMainWindow):
                                             Qt.DockWidgetArea.BottomDockWidgetArea)
 
         self.place_label = QLabel()
+        # A fixed size: a new text must not lay the whole window out again (tens of ms a keystroke).
+        self.place_label.setFixedSize(self.place_label.fontMetrics().horizontalAdvance("Line 000000, Col 0000"),
+                                      self.place_label.sizeHint().height())
         self.statusBar().addPermanentWidget(self.place_label)
 
     def _action(self, text: str, slot, shortcut=None, tip: str | None = None) -> QAction:
@@ -280,6 +300,16 @@ class MainWindow(QMainWindow):
                        self.zoom_fit_action):
             self.view_menu.addAction(action)
         self.view_menu.addSeparator()
+        self.theme_menu = self.view_menu.addMenu("&Theme")
+        self.theme_actions: dict[str, QAction] = {}
+        group = QActionGroup(self)
+        for choice, label in zip(THEME_CHOICES, ("&System", "&Light", "&Dark"), strict=True):
+            action = self.theme_menu.addAction(label)
+            action.setCheckable(True)
+            action.setActionGroup(group)
+            action.triggered.connect(lambda _checked=False, c=choice: self.set_theme_choice(c))
+            self.theme_actions[choice] = action
+        self.view_menu.addSeparator()
         self.view_menu.addAction(self.tunes_dock.toggleViewAction())
         self.view_menu.addAction(self.problems_dock.toggleViewAction())
         self.view_menu.addAction(self.playback.toolbar.toggleViewAction())
@@ -327,10 +357,14 @@ class MainWindow(QMainWindow):
         return self.editor.cursor_place()
 
     @property
+    def book(self) -> Tunebook:
+        """The tunebook as last parsed (in the background) from the text."""
+        return self.document.book
+
+    @property
     def current_tune(self) -> Tune | None:
-        """The tune under the cursor, parsed from the current text."""
-        book = read_string(self.text)
-        return book.tune_at_line(self.cursor_position[0]) or (book.tunes[0] if book.tunes else None)
+        """The tune under the cursor in the text as it stands."""
+        return self.document.current_tune
 
     @property
     def current_tune_text(self) -> str:
@@ -342,12 +376,13 @@ class MainWindow(QMainWindow):
     def _on_text_changed(self) -> None:
         self._render_timer.start()
         self._check_timer.start()
+        self.document.edited()
         self.text_changed.emit()
 
     def render_now(self) -> None:
         """Engrave the tune under the cursor in the background (a newer request makes older ones stale)."""
         self._render_timer.stop()
-        self.jobs.submit("engrave", engrave_tune_at, self.text, self.cursor_position[0])
+        self.jobs.submit("engrave", engrave_tune_at, self.text, self.cursor_position[0], self.staff.reflow_width())
 
     def check_now(self) -> None:
         """Check the whole tunebook in the background."""
@@ -359,9 +394,12 @@ class MainWindow(QMainWindow):
             self._show_engraving(result)
         elif lane == "check":
             self.problems = list(result)
-            self.editor.set_problems(self.problems)
-            self.problems_list.show_problems(self.problems)
+            shown = self.problems[:MAX_SHOWN_PROBLEMS]  # thousands of underlines would stall every repaint
+            self.editor.set_problems(shown)
+            self.problems_list.show_problems(shown)
             title = f"Problems ({len(self.problems)})" if self.problems else "Problems"
+            if len(shown) < len(self.problems):
+                title = f"Problems ({len(self.problems)}, the first {len(shown)} shown)"
             self.problems_dock.setWindowTitle(title)
             self.problems_changed.emit(self.problems)
         elif lane == "export":
@@ -375,9 +413,24 @@ class MainWindow(QMainWindow):
         elif lane == "export":
             QMessageBox.warning(self, "Export failed", str(error))
 
+    def _on_tunebook_changed(self, book: Tunebook) -> None:
+        self.tune_list.show_tunebook(book, self.document.rows)
+        self.sync_to_cursor()
+
+    def _reset_views(self) -> None:
+        """A new document: no picture, problems or tunes of the old one stay on show."""
+        self.shown_tune_line = None
+        self._current_tune_key = None
+        self.staff.clear()
+        self._set_staff_status(None)
+        self.problems = []
+        self.editor.set_problems([])
+        self.problems_list.show_problems([])
+        self.problems_dock.setWindowTitle("Problems")
+        self.tune_list.show_tunebook(read_string(""))
+
     def _show_engraving(self, result: Engraving) -> None:
-        self.book = result.book
-        self.tune_list.show_tunebook(result.book)
+        self.document.offer(result.text, result.book)
         if result.engraved is None or result.engraved.is_empty:
             if result.tune_line is not None and self.staff.engraved is not None:
                 self._set_staff_status("The tune can't be drawn as it stands; showing the last good picture.")
@@ -394,6 +447,7 @@ class MainWindow(QMainWindow):
 
     def _on_cursor_moved(self, line: int, column: int) -> None:
         self.place_label.setText(f"Line {line}, Col {column}")
+        self.document.move_cursor(line, column)
         self.cursor_moved.emit(line, column)
         tune = self.book.tune_at_line(line)
         if tune is not None and tune.line != self.shown_tune_line and not self._render_timer.isActive():
@@ -460,18 +514,22 @@ class MainWindow(QMainWindow):
             transposed = transpose_tune(tune.text(), semitones).rstrip("\n")
             self.editor.replace_lines(tune.line, tune.end_line, transposed)
             self.editor.go_to(line, column)
-        self.statusBar().showMessage(f"Transposed by {semitones:+d} semitones", 3000)
+        self.statusBar().showMessage(f"Transposed by {describe_interval(semitones)}", 3000)
         return True
 
     # ---------------------------------------------------------------------------------------- files
-    def load_text(self, text: str, path: Path | None, *, modified: bool = False) -> None:
-        """Show `text` as the document of `path` (None: untitled)."""
+    def load_text(self, text: str, path: Path | None, *, modified: bool = False,
+                  untitled_name: str | None = None) -> None:
+        """Show `text` as the document of `path` (None: untitled, shown as `untitled_name` or "Untitled")."""
         self.path = Path(path) if path else None
-        self.editor.setPlainText(normalize_newlines(text))
+        self._untitled_name = None if path else untitled_name
+        if not self.editor.load_text(normalize_newlines(text)):
+            self.statusBar().showMessage("A long tunebook: shown without syntax colours, so it stays quick.", 8000)
         self.editor.document().setModified(modified)
+        self.setWindowModified(modified)  # setPlainText said "modified" and took it back without a signal
         self._last_autosaved = None
         self.editor.go_to(1, 1)
-        self.shown_tune_line = None
+        self.document.replace(self.path)
         self._update_title()
         self.document_path_changed.emit(str(self.path) if self.path else "")
         self.render_now()
@@ -483,11 +541,12 @@ class MainWindow(QMainWindow):
         if ask and not self.maybe_save():
             return False
         try:
-            text = decode(path.read_bytes())
+            data = path.read_bytes()
         except OSError as exc:
             QMessageBox.warning(self, "Cannot open", f"{path}: {exc.strerror or exc}")
             self.settings.remove_recent(str(path.resolve()))
             return False
+        text = decode(data)
         self.autosave.discard()
         self.load_text(text, path)
         self.settings.add_recent(path)
@@ -550,6 +609,7 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, "Cannot save", f"{path}: {exc.strerror or exc}")
             return False
         self.path = Path(path)
+        self.document.set_path(self.path)
         self.editor.document().setModified(False)
         self.autosave.discard()
         self._last_autosaved = None
@@ -612,7 +672,7 @@ class MainWindow(QMainWindow):
             self.recent_menu.addAction("Clear List", lambda: self.settings.set_value("files", "recent", []))
 
     def _update_title(self) -> None:
-        name = self.path.name if self.path else "Untitled"
+        name = self.path.name if self.path else (self._untitled_name or "Untitled")
         self.setWindowTitle(f"{name}[*] — Composer")
         self.setWindowFilePath(str(self.path) if self.path else "")
         self.revert_action.setEnabled(self.path is not None)
@@ -735,6 +795,7 @@ class MainWindow(QMainWindow):
             self.splitter.restoreState(splitter)
         else:
             self.splitter.setSizes([520, 760])
+        self.set_theme_choice(str(self.settings.value("appearance", "theme", "system")))
         if self.settings.value("staff", "fit_width", True, bool):
             self.staff.set_fit_width(True)
         else:
@@ -753,13 +814,25 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         if not self._has_saved_state:
             self._has_saved_state = True
-            self.resizeDocks([self.tunes_dock], [240], Qt.Orientation.Horizontal)
-            self.resizeDocks([self.problems_dock], [120], Qt.Orientation.Vertical)
+            # At 1280×800 the tune list, editor, staff and a right-hand panel all stay usable.
+            right = [d for d in self.findChildren(QDockWidget)
+                     if self.dockWidgetArea(d) == Qt.DockWidgetArea.RightDockWidgetArea and d.isVisible()]
+            self.resizeDocks([self.tunes_dock, *right], [190] + [330] * len(right), Qt.Orientation.Horizontal)
+            self.resizeDocks([self.problems_dock], [90], Qt.Orientation.Vertical)
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
             self.apply_palette()
         super().changeEvent(event)
+
+    def set_theme_choice(self, choice: str) -> None:
+        """Light, dark, or follow the system ("system"); kept in the settings."""
+        choice = choice if choice in THEME_CHOICES else "system"
+        self.theme_choice = choice
+        self.theme_actions[choice].setChecked(True)
+        self.settings.set_value("appearance", "theme", choice)
+        self.setPalette(palette_for(choice))
+        self.apply_palette()
 
     def apply_palette(self) -> None:
         """Recolour the editor and the staff for the current (light or dark) palette."""

@@ -3,11 +3,12 @@ sounding note, play from the cursor's bar, File → Export → WAV in the backgr
 
 `Playback` builds the tune under the cursor off the UI thread (`prepare_tune_at`, in its own worker thread, so
 the window's engraving and checking never wait for it) and hands the performance to the TransportBar. It
-builds at once for a new tune and for an edit while playing (playing goes on from the same bar); an edit
-while stopped is built when play is next asked for. While playing, every melody note that starts marks its symbol in the
-staff and its text in the editor, and moves the editor cursor to it (no focus change, no undo step) until
-the person moves the cursor or types; stopping clears the mark. Audio problems are said once in the status
-bar and in the transport bar; the window keeps working and still exports MIDI and WAV.
+builds after a quiet moment for a new tune and for every edit, so the bar count follows the text (an edit
+while playing goes on from the same bar); a new document clears the transport. While playing, every melody
+note that starts marks its symbol in the staff and its text in the editor, and moves the editor cursor to it
+(no focus change, no undo step) until the person moves the cursor or types; stopping clears the mark. Audio
+problems are said once in the status bar and in the transport bar; the window keeps working and still
+exports MIDI and WAV.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from composer.errors import AudioError
 from composer.notation.time_limit import EXPORT_TIME_LIMIT, ExportCancelled, run_with_time_limit
 from composer.ui.audio_settings import AudioOutput, AudioSettingsDialog
 from composer.ui.courier import call_in_ui_thread, prepare_courier
+from composer.ui.jobs import quick_gil_switching
 from composer.ui.transport import TransportBar
 
 if TYPE_CHECKING:
@@ -40,6 +42,9 @@ if TYPE_CHECKING:
 
 #: Quiet time after an edit or a move to another tune before the tune is rebuilt for playing.
 PREPARE_DELAY_MS = 400
+#: Quiet time after an edit while stopped (the rebuild, through music21, takes a second of CPU; it only updates
+#: the bar count and length shown, so it waits until typing has paused).
+STOPPED_EDIT_DELAY_MS = 1500
 #: How long closing the window waits for WAV exports still running, in seconds.
 EXPORT_WAIT_AT_CLOSE = 60.0
 PREFERENCES_GROUP = "playback"
@@ -125,7 +130,8 @@ class PlaybackJobs(QObject):
                 if kind == PREPARE and number != self.newest_prepare:
                     continue  # replaced while waiting
                 try:
-                    result, error = function(*arguments), None
+                    with quick_gil_switching():
+                        result, error = function(*arguments), None
                 except Exception as exc:  # noqa: BLE001  (handed to the UI thread as a value)
                     result, error = None, exc
                 call_in_ui_thread(self, self.done.emit, kind, number, result, error)
@@ -187,6 +193,7 @@ class Playback(QObject):
         self._prepare_timer.timeout.connect(self.prepare_now)
 
         window.text_changed.connect(self._on_text_changed)
+        window.document.reset.connect(self._new_document)
         window.cursor_moved.connect(self._on_cursor_moved)
         window.staff.play_pause_requested.connect(self.toggle_play)
         self.transport.sourcePositionChanged.connect(self._follow)
@@ -229,8 +236,20 @@ class Playback(QObject):
     # ----------------------------------------------------------------------------------- the tune played
     def _on_text_changed(self) -> None:
         self._dirty = True
-        if self.current is None or self.transport.state is PlayerState.PLAYING:
-            self._prepare_timer.start()  # else built when play is next asked for
+        waiting = PREPARE_DELAY_MS if self.current is None or self.transport.state is PlayerState.PLAYING \
+            else STOPPED_EDIT_DELAY_MS
+        self._prepare_timer.start(waiting)  # the bar count and length follow the edit
+
+    def _new_document(self) -> None:
+        """Another file or New: nothing of the old tunebook stays in the transport."""
+        self._after_load = None
+        self.current = None
+        if self._unplayable:  # a problem of the old tune; an audio problem (SoundFont, device) stays said
+            self._unplayable = False
+            self.transport.say_status("")
+        self.transport.forget()
+        self.window.editor.clear_playback_mark()
+        self._mark_dirty()
 
     def _on_cursor_moved(self, line: int, _column: int) -> None:
         if self._moving_cursor:
@@ -243,7 +262,7 @@ class Playback(QObject):
 
     def _mark_dirty(self) -> None:
         self._dirty = True
-        self._prepare_timer.start()
+        self._prepare_timer.start(PREPARE_DELAY_MS)
 
     def prepare_now(self) -> None:
         """Build the tune under the cursor for playing now (in the background); `prepared` follows."""
@@ -257,8 +276,7 @@ class Playback(QObject):
         self._building = False
         if self._unplayable:
             self._unplayable = False
-            self.transport.status_label.clear()
-            self.transport.status_label.setToolTip("")
+            self.transport.say_status("")
         current = self.current
         if prepared is not None and current is not None and (prepared.line, prepared.text) == (current.line,
                                                                                            current.text):
@@ -382,7 +400,7 @@ class Playback(QObject):
     def _restore_preferences(self) -> None:
         settings = self.window.settings
         bar = self.transport
-        bar.volume_slider.setValue(int(settings.value(PREFERENCES_GROUP, "volume", 80, int)))
+        bar.set_volume(int(settings.value(PREFERENCES_GROUP, "volume", 80, int)) / 100)
         program = int(settings.value(PREFERENCES_GROUP, "program", -1, int))
         if program >= 0 and (index := bar.instrument_combo.findData(program)) >= 0:
             bar.instrument_combo.setCurrentIndex(index)
@@ -393,7 +411,7 @@ class Playback(QObject):
     def save_settings(self) -> None:
         settings = self.window.settings
         bar = self.transport
-        settings.set_value(PREFERENCES_GROUP, "volume", bar.volume_slider.value())
+        settings.set_value(PREFERENCES_GROUP, "volume", round(bar.volume * 100))
         program = bar.player.program
         settings.set_value(PREFERENCES_GROUP, "program", -1 if program is None else int(program))
         settings.set_value(PREFERENCES_GROUP, "metronome", bar.metronome_check.isChecked())
@@ -468,8 +486,7 @@ class Playback(QObject):
         self.current = None
         self.transport.set_performance(None)
         self._unplayable = True
-        self.transport.status_label.setText("Can't play this tune as it stands")
-        self.transport.status_label.setToolTip(str(error))
+        self.transport.say_status("Can't play this tune as it stands", str(error))
         self.prepared.emit(None)
 
     def cancel_wav_exports(self) -> None:

@@ -10,9 +10,9 @@ object that does the work. It needs from `window` (a QMainWindow):
 - `window.load_text(text, path, modified=...)` — shows a new document (an import opens as untitled, modified);
 - `window.statusBar()`.
 
-Engraving, exporting and importing run on BackgroundJobs off the UI thread with text snapshots; only the
-painting of engraved pages onto a QPrinter happens in the UI thread, as Qt requires. Each export runs in a
-child process under a time limit (composer.notation.time_limit) and Cancel Export stops it.
+Engraving, exporting and importing run in the job system (composer.ui.jobs) off the UI thread with text
+snapshots; only the painting of engraved pages onto a QPrinter happens in the UI thread, as Qt requires.
+Each export runs in a child process under a time limit (composer.notation.time_limit) and Cancel Export stops it.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from composer.notation.export_files import musicxml_file_of, pdf_file_of, svg_fi
 from composer.notation.pages import PageFormat, tunebook_text
 from composer.notation.svg_pages import SvgPage, engrave_pages
 from composer.notation.time_limit import EXPORT_TIME_LIMIT, run_with_time_limit
-from composer.ui.workers import BackgroundJobs
+from composer.ui.jobs import NewestOnly
 
 __all__ = ["IMPORT_FILTER", "PrintExport", "install_print_export_actions", "printed_text"]
 
@@ -107,7 +107,7 @@ class PrintExport(QObject):
         super().__init__(window)
         self.window = window
         self.printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        self.jobs = BackgroundJobs(self)
+        self.jobs = NewestOnly(self)
         self.jobs.finished.connect(self._on_finished)
         self.jobs.failed.connect(self._on_failed)
         self._print_target: QPrinter | None = None

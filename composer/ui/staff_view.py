@@ -8,7 +8,7 @@ from PySide6.QtCore import QByteArray, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QKeyEvent, QMouseEvent, QPainter, QPen, QWheelEvent
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtSvgWidgets import QGraphicsSvgItem
-from PySide6.QtWidgets import QGraphicsRectItem, QGraphicsScene, QGraphicsView, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QGraphicsScene, QGraphicsView, QWidget
 
 from composer.notation.engrave import EngravedTune, Symbol
 from composer.ui.theme import Theme, current_theme
@@ -17,6 +17,9 @@ ZOOM_MIN = 0.25
 ZOOM_MAX = 6.0
 ZOOM_STEP = 1.2
 PAGE_GAP = 12.0
+#: The narrowest page the staff reflows music to, and the step its width changes by (pixels).
+REFLOW_MIN_WIDTH = 280
+REFLOW_STEP = 40
 _ROOT_COLOR = re.compile(r'(<svg\b[^>]*?\bcolor=")black(")', re.S)
 
 
@@ -27,6 +30,7 @@ class StaffView(QGraphicsView):
     symbol_clicked = Signal(object)  # Symbol
     zoom_changed = Signal(float)
     play_pause_requested = Signal()
+    reflow_width_changed = Signal(object)  # the page width to engrave at (int), or None for abcm2ps's page
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -43,6 +47,7 @@ class StaffView(QGraphicsView):
         self._page_offsets: list[float] = []
         self._renderers: list[QSvgRenderer] = []
         self._marker: QGraphicsRectItem | None = None
+        self._announced_width: int | None = None
 
     # -- content ------------------------------------------------------------------------------------
     def show_engraving(self, engraved: EngravedTune) -> None:
@@ -50,6 +55,12 @@ class StaffView(QGraphicsView):
         if engraved.is_empty:
             return
         self.engraved = engraved
+        self._rebuild()
+
+    def clear(self) -> None:
+        """Show nothing (a new document)."""
+        self.engraved = None
+        self.highlighted = None
         self._rebuild()
 
     def _rebuild(self) -> None:
@@ -72,6 +83,8 @@ class StaffView(QGraphicsView):
             paper.setZValue(-1)
             item = QGraphicsSvgItem()
             item.setSharedRenderer(renderer)
+            # Drawn once into a pixmap: moving the note mark repaints from it, not from the SVG.
+            item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
             item.setPos(0, top)
             scene.addItem(item)
             self._page_offsets.append(top)
@@ -146,10 +159,26 @@ class StaffView(QGraphicsView):
 
     # -- zoom and theme -----------------------------------------------------------------------------
     def set_fit_width(self, fit: bool) -> None:
-        """Keep the picture as wide as the view (until the zoom is set by hand)."""
+        """Keep the picture as wide as the view (until the zoom is set by hand): the music is reflowed to the
+        view's width at about its own size, so it stays readable in a narrow pane."""
         self.fit_width = fit
         if fit:
             self._fit()
+        self._announce_reflow_width()
+
+    def reflow_width(self) -> int | None:
+        """The page width (pixels) to engrave at: the view's, in steps, while fitting the width; else None."""
+        if not self.fit_width:
+            return None
+        margin = self.verticalScrollBar().sizeHint().width() + 4
+        width = max(self.viewport().width() - margin, REFLOW_MIN_WIDTH)
+        return width - width % REFLOW_STEP
+
+    def _announce_reflow_width(self) -> None:
+        width = self.reflow_width()
+        if width != self._announced_width:
+            self._announced_width = width
+            self.reflow_width_changed.emit(width)
 
     def _fit(self) -> None:
         width = self.scene().sceneRect().width()
@@ -161,11 +190,13 @@ class StaffView(QGraphicsView):
         super().resizeEvent(event)
         if self.fit_width:
             self._fit()
+            self._announce_reflow_width()
 
     def set_zoom(self, zoom: float) -> None:
         """Scale the picture (1.0 = abcm2ps's own size), within sensible limits; stops fitting the width."""
         self.fit_width = False
         self._apply_zoom(zoom)
+        self._announce_reflow_width()
 
     def _apply_zoom(self, zoom: float) -> None:
         zoom = min(max(zoom, ZOOM_MIN), ZOOM_MAX)

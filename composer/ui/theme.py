@@ -57,3 +57,37 @@ def current_theme(palette: QPalette | None = None) -> Theme:
                  text, QColor("#007b83"), QColor("#2e7d32"), QColor("#b35900"), QColor("#a0522d"),
                  QColor("#d32f2f"), QColor("#c77800"), current_line, highlight, QColor("white"),
                  QColor("black"), muted)
+
+
+#: The appearance choices of View → Theme: follow the system, or always light, or always dark.
+THEME_CHOICES = ("system", "light", "dark")
+
+_DARK_ROLES = {
+    QPalette.ColorRole.Window: "#2b2b2b", QPalette.ColorRole.WindowText: "#e0e0e0",
+    QPalette.ColorRole.Base: "#1e1e1e", QPalette.ColorRole.AlternateBase: "#262626",
+    QPalette.ColorRole.Text: "#e0e0e0", QPalette.ColorRole.Button: "#353535",
+    QPalette.ColorRole.ButtonText: "#e0e0e0", QPalette.ColorRole.Highlight: "#3d6fb4",
+    QPalette.ColorRole.HighlightedText: "#ffffff", QPalette.ColorRole.ToolTipBase: "#353535",
+    QPalette.ColorRole.ToolTipText: "#e0e0e0", QPalette.ColorRole.Link: "#7fb4ff",
+    QPalette.ColorRole.PlaceholderText: "#8a8a8a", QPalette.ColorRole.BrightText: "#ff6b6b",
+}
+_LIGHT_ROLES = {
+    QPalette.ColorRole.Window: "#efefef", QPalette.ColorRole.WindowText: "#1a1a1a",
+    QPalette.ColorRole.Base: "#ffffff", QPalette.ColorRole.AlternateBase: "#f5f5f5",
+    QPalette.ColorRole.Text: "#1a1a1a", QPalette.ColorRole.Button: "#efefef",
+    QPalette.ColorRole.ButtonText: "#1a1a1a", QPalette.ColorRole.Highlight: "#3d6fb4",
+    QPalette.ColorRole.HighlightedText: "#ffffff", QPalette.ColorRole.ToolTipBase: "#ffffdc",
+    QPalette.ColorRole.ToolTipText: "#1a1a1a", QPalette.ColorRole.Link: "#1f4fa8",
+    QPalette.ColorRole.PlaceholderText: "#808080", QPalette.ColorRole.BrightText: "#d32f2f",
+}
+
+
+def palette_for(choice: str) -> QPalette:
+    """The palette a window sets for a theme choice; for "system", an empty one (the window follows the
+    application's palette, which follows the system)."""
+    if choice not in ("light", "dark"):
+        return QPalette()
+    palette = QPalette()
+    for role, color in (_DARK_ROLES if choice == "dark" else _LIGHT_ROLES).items():
+        palette.setColor(role, QColor(color))
+    return palette

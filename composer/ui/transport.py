@@ -124,7 +124,10 @@ class TransportBar(QWidget):
         self.position_slider.setRange(0, 0)
         self.position_slider.sliderReleased.connect(self._on_slider_released)
         self.position_label = QLabel("–", self, objectName="positionLabel")
-        self.position_label.setMinimumWidth(self.fontMetrics().horizontalAdvance("Bar 000/000  0:00/0:00"))
+        # A fixed size: a new position must not lay the window out again.
+        self.position_label.setFixedSize(
+            self.fontMetrics().horizontalAdvance("Count-in  Bar 000/000  00:00/00:00"),
+            self.position_label.sizeHint().height())
 
         self.tempo_spin = QDoubleSpinBox(self, objectName="tempo")
         self.tempo_spin.setRange(NO_TEMPO, 400)
@@ -207,6 +210,30 @@ class TransportBar(QWidget):
             return
         self.player.load(performance)
         self._on_loaded(performance)
+
+    @property
+    def volume(self) -> float:
+        """The chosen volume, 0.0–1.0 (what the bar's slider shows)."""
+        return self.volume_slider.value() / 100
+
+    def set_volume(self, volume: float) -> None:
+        self.volume_slider.setValue(round(max(0.0, min(volume, 1.0)) * 100))
+
+    def say_status(self, text: str, detail: str = "") -> None:
+        """A short note in the bar (a tune that cannot be played, say), `detail` in its tooltip; "" clears it."""
+        self.status_label.setText(text)
+        self.status_label.setToolTip(detail)
+
+    @Slot()
+    def forget(self) -> None:
+        """Stop and clear the bar, keeping nothing (tempo, loop) of the tunes shown before: a new document."""
+        self.set_performance(None)
+        self._previous = None
+        self.loop_check.setChecked(False)
+        self.tempo_spin.blockSignals(True)
+        self.tempo_spin.setMinimum(NO_TEMPO)
+        self.tempo_spin.setValue(NO_TEMPO)
+        self.tempo_spin.blockSignals(False)
 
     @Slot()
     def toggle_play(self) -> None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from composer.abc.canonical import canonical_text
 from composer.abc.tunebook import read_string
+from composer.model.canonical import canonical_text
 from composer.model.vocab import INDEX
 
 

@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from composer.abc.abc2midi import abc2midi_available
-from composer.abc.canonical import canonical_text
 from composer.abc.transpose import transpose_fragment, transpose_key, transpose_tune
 from composer.errors import AbcError
+from composer.model.canonical import canonical_text
 
 needs_abc2midi = pytest.mark.skipif(not abc2midi_available(), reason="abc2midi is not installed")
 

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from composer.abc.canonical import canonical_header
+from composer.model.canonical import canonical_header
 from composer.model.constraint import CHORD_TYPES, AbcState
 from composer.model.vocab import VOCAB
 

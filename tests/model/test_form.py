@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from composer.abc.canonical import canonical_text
 from composer.abc.tunebook import read_string, read_tunebook
+from composer.model.canonical import canonical_text
 from composer.model.form import Form, FormError, Part, default_form, parse_form, rhythm_for_meter
 from composer.model.form_plan import plan_form, written_form
 from composer.model.form_state import FormState

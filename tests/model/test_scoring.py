@@ -28,7 +28,7 @@ def test_score_matches_the_training_evaluation(tiny_trained, tiny_onnx_model, ti
 def test_a_trained_model_scores_real_tunes_better_than_shuffled_ones(tiny_onnx_model, nottingham_folder):
     import random
 
-    from composer.abc.canonical import body_start, canonical_text
+    from composer.model.canonical import body_start, canonical_text
     from composer.model.scoring import score_text
 
     model = OnnxModel(tiny_onnx_model)

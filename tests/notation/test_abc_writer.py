@@ -7,9 +7,9 @@ import os
 
 import pytest
 
-from composer.abc.canonical import canonical_text
 from composer.abc.corpora import nottingham_dir
 from composer.abc.tunebook import read_string, read_tunebook
+from composer.model.canonical import canonical_text
 from composer.notation.abc_writer import abc_text, standalone_tune_text, write_abc
 
 NOTTINGHAM_FILES = sorted(nottingham_dir().glob("*.abc"))

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.abc2midi_judge import abc2midi_melody, first_difference, judge_text
 
 from composer.abc.corpora import nottingham_dir
 from composer.abc.tokens import parse_length
 from composer.abc.tunebook import read_string, read_tunebook
 from composer.cli import main as composer
 from composer.errors import AbcError
-from composer.notation.abc2midi_judge import abc2midi_melody, first_difference, judge_text
 from composer.notation.abc_from_score import abc_from_score, abc_length, abc_pitch, import_score_file
 from composer.notation.midi import write_midi
 from composer.notation.musicxml import write_musicxml

@@ -6,16 +6,16 @@ import io
 
 import mido
 import pytest
-
-from composer.abc.corpora import nottingham_dir
-from composer.abc.tunebook import read_string, read_tunebook
-from composer.errors import AbcError
-from composer.notation.abc2midi_judge import (
+from support.abc2midi_judge import (
     abc2midi_available,
     abc2midi_melody,
     compare_with_abc2midi,
     judge_text,
 )
+
+from composer.abc.corpora import nottingham_dir
+from composer.abc.tunebook import read_string, read_tunebook
+from composer.errors import AbcError
 from composer.notation.midi import ACCOMPANIMENT_CHANNEL, midi_file, note_events, tempo_qpm, write_midi
 from composer.notation.music21_abc import mend_chord_symbol
 

@@ -8,11 +8,11 @@ tune of each collection (a fixed, deterministic sample); benchmarks/midi_vs_abc2
 from __future__ import annotations
 
 import pytest
+from support.abc2midi_judge import abc2midi_available, compare_with_abc2midi, midi_note_problems
 
 from composer.abc.corpora import MUSIC21_COLLECTIONS, collection_tunes
 from composer.abc.tunebook import Tune
 from composer.errors import AbcError
-from composer.notation.abc2midi_judge import abc2midi_available, compare_with_abc2midi, midi_note_problems
 from composer.notation.midi import midi_file
 
 pytestmark = pytest.mark.skipif(not abc2midi_available(), reason="abc2midi (Debian abcmidi) is not installed")

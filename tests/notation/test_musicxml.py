@@ -8,13 +8,13 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from support.abc2midi_judge import abc2midi_melody, first_difference, judge_text
 
 from composer.abc.corpora import nottingham_dir
 from composer.abc.keys import bar_length, parse_key
 from composer.abc.tunebook import read_string, read_tunebook
 from composer.cli import main as composer
 from composer.errors import AbcError
-from composer.notation.abc2midi_judge import abc2midi_melody, first_difference, judge_text
 from composer.notation.musicxml import musicxml_bytes, played_notes, write_musicxml
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "resources" / "examples.abc"

@@ -12,11 +12,11 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from support.abc2midi_judge import abc2midi_melody, first_difference, judge_text
 
 from composer.abc.corpora import collection_tunes
 from composer.abc.tokens import Kind, tokenize
 from composer.abc.tunebook import Tune, read_string
-from composer.notation.abc2midi_judge import abc2midi_melody, first_difference, judge_text
 from composer.notation.musicxml import musicxml_round_trip, played_notes
 
 

@@ -58,7 +58,7 @@ def test_sections_are_written_as_the_whole_tune(monkeypatch):
 
 
 def test_a_long_tune_in_sections_plays_as_abc2midi_plays_it():
-    from composer.notation.abc2midi_judge import compare_with_abc2midi
+    from support.abc2midi_judge import compare_with_abc2midi
 
     tune = long_tune(3)
     assert len(music21_abc.section_texts(music21_abc.music21_text(tune))) > 1

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from composer.abc.canonical import canonical_text
 from composer.abc.tunebook import read_tunebook
+from composer.model.canonical import canonical_text
 from composer.training.corpus import (
     abc2midi_errors,
     build_corpus,

@@ -24,7 +24,7 @@ _STRESS = textwrap.dedent(
     from composer.audio.performance import build_performance
     from composer.ui.playback import PREPARE, PlaybackJobs
     from composer.ui.transport import QtPlayer
-    from composer.ui.workers import BackgroundJobs
+    from composer.ui.jobs import NewestOnly
 
     app = QApplication([])
     answered = []
@@ -36,7 +36,7 @@ _STRESS = textwrap.dedent(
 
     for round_number in range(int(sys.argv[1])):
         owner = QObject()
-        jobs = BackgroundJobs(owner)
+        jobs = NewestOnly(owner)
         jobs.finished.connect(lambda lane, result: answered.append(lane))
         playback_jobs = PlaybackJobs(owner)
         playback_jobs.done.connect(lambda *done: answered.append("playback"))

@@ -198,3 +198,27 @@ def test_smoothing_and_growing_buffers():
     assert list(series.x) == [0, 1, 2, 3, 4] and list(series.y) == [0, 1, 4, 9, 16]
     series.clear()
     assert len(series.x) == 0
+
+
+def test_the_tab_never_loads_torch_into_the_window_process(tmp_path):
+    import subprocess
+
+    script = (
+        "import sys, time\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "from composer.ui.finetune_tab import FinetuneTab\n"
+        "app = QApplication([])\n"
+        "tab = FinetuneTab(has_torch=True)\n"
+        "tab.show()\n"
+        "deadline = time.monotonic() + 60\n"
+        "while not tab.ready and time.monotonic() < deadline:\n"
+        "    app.processEvents(); time.sleep(0.01)\n"
+        "print(tab.ready, 'torch' in sys.modules, tab.epochs_spin.value())\n"
+        "tab.shutdown(5000)\n"
+    )
+    repo = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_DATA_HOME=str(tmp_path), COMPOSER_DATA=str(tmp_path),
+               PYTHONPATH=str(repo))
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120,
+                          check=True)
+    assert done.stdout.split() == ["True", "False", "8"]

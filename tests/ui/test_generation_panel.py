@@ -58,7 +58,7 @@ def run_batch(qtbot, panel):
 
 
 def configure(panel, mode, *, bars=4, variations=4, seed=7):
-    from composer.ui.generation_plan import Mode
+    from composer.model.generation_plan import Mode
 
     panel.set_mode(Mode(mode))
     panel.bars_spin.setValue(bars)
@@ -221,7 +221,7 @@ def test_a_fine_tuned_model_becomes_the_active_one(qtbot, opened, make_panel, us
 
 
 def test_settings_persist_in_their_versioned_group(qtbot, make_window, make_panel, settings):
-    from composer.ui.generation_plan import Mode
+    from composer.model.generation_plan import Mode
 
     first = make_panel(make_window())
     first.set_mode(Mode.NEW_TUNE)
@@ -388,7 +388,7 @@ def test_a_candidate_plays_through_the_audio_engine(qtbot, make_window, make_pan
 def test_the_form_control_shows_the_planned_form_and_candidates_keep_it(qtbot, opened, make_panel):
     from composer.model.form import Part
     from composer.model.form_plan import written_form
-    from composer.ui.generation_plan import Mode
+    from composer.model.generation_plan import Mode
 
     panel = make_panel(opened)
     kesh = read_string(opened.text).tunes[0]

@@ -7,7 +7,7 @@ import pytest
 from composer.abc.tunebook import read_string
 from composer.errors import AbcError
 from composer.model.generate import continuation_of
-from composer.ui.generation_plan import (
+from composer.model.generation_plan import (
     GenerationSettings,
     Mode,
     NewTuneFields,

@@ -89,7 +89,7 @@ def test_the_staff_shows_the_tune_under_the_cursor_and_the_list_follows(qtbot, w
     book = read_tunebook(examples)
     assert [row[1] for row in window.tune_list.row_texts()] == [t.title for t in book]
     third = book.tunes[2]
-    window.tune_list.itemClicked.emit(window.tune_list.topLevelItem(2), 0)
+    window.tune_list.clicked.emit(window.tune_list.model().index(2, 0))
     settle(window)
     assert window.cursor_position[0] == third.line
     assert window.shown_tune_line == third.line
@@ -100,7 +100,7 @@ def test_the_staff_shows_the_tune_under_the_cursor_and_the_list_follows(qtbot, w
     window.editor.go_to(fifth.end_line, 3)
     settle(window)
     assert window.shown_tune_line == fifth.line
-    assert window.tune_list.indexOfTopLevelItem(window.tune_list.currentItem()) == 4
+    assert window.tune_list.currentIndex().row() == 4
 
 
 def test_current_tune_signal_and_properties_follow_the_cursor(qtbot, window, settle, examples):

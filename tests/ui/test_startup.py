@@ -17,7 +17,7 @@ app.processEvents()
 shown = time.perf_counter() - start
 heavy = [m for m in ("music21", "torch", "onnxruntime", "pyqtgraph") if m in sys.modules]
 print(json.dumps({"title": window.windowTitle(), "visible": window.isVisible(), "heavy": heavy,
-                  "tunes": window.tune_list.topLevelItemCount(), "shown": shown}))
+                  "tunes": window.tune_list.row_count(), "shown": shown}))
 window.editor.document().setModified(False)
 """
 

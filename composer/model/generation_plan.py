@@ -8,9 +8,9 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from composer.abc.canonical import body_start
 from composer.abc.tunebook import Tune, read_string
 from composer.errors import AbcError
+from composer.model.canonical import body_start
 from composer.model.form import AUTO, Form, parse_form
 from composer.model.form_plan import FormPlan, plan_form, written_form
 from composer.model.generate import Request, continuation_of, new_tune_request
@@ -199,3 +199,68 @@ def appended_tune(text: str, tune: str) -> str:
     else:
         separator = "\n" if text.endswith("\n") else "\n\n"
     return separator + tune
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The editor's cursor as text offsets: where the selection started (`anchor`) and where the cursor is."""
+
+    anchor: int
+    position: int
+
+    @property
+    def start(self) -> int:
+        return min(self.anchor, self.position)
+
+    @property
+    def end(self) -> int:
+        return max(self.anchor, self.position)
+
+    @property
+    def is_empty(self) -> bool:
+        return self.anchor == self.position
+
+
+@dataclass(frozen=True)
+class TextEdit:
+    """Replace `text[start:end]` with `insert` (one undoable edit in the editor); `placement` says where."""
+
+    start: int
+    end: int
+    insert: str
+    placement: Placement
+
+    def applied_to(self, text: str) -> str:
+        return text[:self.start] + self.insert + text[self.end:]
+
+
+def edit_for(plan: GenerationPlan, text: str, selection: Selection, generated: str,
+             placement: Placement | None = None, anchor: int | None = None) -> TextEdit | None:
+    """The edit that accepts `generated` (a candidate of `plan`) into the tunebook `text`: at the cursor, over the
+    selection, over the rest of its tune (from `anchor`, where the generation started, else the selection's
+    start), or as a new tune at the end (by default as the plan's mode says). None for SELECTION with nothing
+    selected. Offsets count characters of `text`."""
+    where = placement or plan.default_placement(not selection.is_empty)
+    if where is Placement.NEW_TUNE or plan.mode is Mode.NEW_TUNE:
+        accepted = plan.accepted_text(generated, next_tune_number(text)) if plan.mode is Mode.NEW_TUNE \
+            else plan.accepted_text(generated)
+        return TextEdit(len(text), len(text), appended_tune(text, accepted), Placement.NEW_TUNE)
+    insert = plan.accepted_text(generated)
+    if where is Placement.SELECTION:
+        if selection.is_empty:
+            return None
+        return TextEdit(selection.start, selection.end, insert, where)
+    if where is Placement.REST_OF_TUNE:
+        start = anchor if anchor is not None else selection.start
+        return TextEdit(start, end_of_tune(text, start), insert, where)
+    return TextEdit(selection.position, selection.position, insert, where)
+
+
+def end_of_tune(text: str, offset: int) -> int:
+    """The offset at the end of the last line of the tune holding `offset` (else of the line holding it)."""
+    line = text.count("\n", 0, offset) + 1
+    tune = read_string(text).tune_at_line(line)
+    last = tune.end_line if tune is not None and tune.end_line >= line else line
+    lines = text.split("\n")
+    end = sum(len(lines[n]) + 1 for n in range(min(last, len(lines)))) - 1
+    return max(offset, min(end, len(text)))

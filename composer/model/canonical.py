@@ -3,44 +3,14 @@
 from __future__ import annotations
 
 import re
-from fractions import Fraction
 
+from composer.abc.lengths import default_unit_length
 from composer.abc.tunebook import Tune
 from composer.model.vocab import to_vocab
 
 # Body lines that are fields the music does not depend on; K: L: M: P: V: stay.
 _MUSICAL_BODY_FIELDS = frozenset("KLMPV")
 _BODY_FIELD = re.compile(r"^([A-Za-z+]):")
-
-
-def meter_fraction(meter: str | None) -> Fraction | None:
-    """M: as a fraction of a whole note: `6/8` → 3/4, `C` → 1, `C|` → 1; None for free meter."""
-    if meter is None:
-        return None
-    m = meter.strip()
-    if m == "C":
-        return Fraction(1)
-    if m == "C|":
-        return Fraction(1)
-    match = re.match(r"^\(?\s*([\d+ ]+)\s*\)?\s*/\s*(\d+)", m)
-    if not match:
-        return None
-    try:
-        top = sum(int(p) for p in re.split(r"[+ ]+", match.group(1).strip()) if p)
-        bottom = int(match.group(2))
-    except ValueError:
-        return None
-    if bottom == 0:
-        return None
-    return Fraction(top, bottom)
-
-
-def default_unit_length(meter: str | None) -> str:
-    """The ABC 2.1 default L: for a meter: 1/16 below 3/4, else 1/8 (and 1/8 for free or absent meter)."""
-    value = meter_fraction(meter)
-    if value is not None and value < Fraction(3, 4):
-        return "1/16"
-    return "1/8"
 
 
 def strip_comment(line: str) -> str:

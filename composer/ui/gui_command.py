@@ -15,7 +15,8 @@ SMOKE_TEST_SECONDS = 180.0
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", nargs="?", help="tunebook to open (default: the shipped examples)")
+    parser.add_argument("file", nargs="?", help="tunebook to open (default: the last file, else a copy of the "
+                        "shipped examples)")
     # For `make package` and the tests: open FILE, engrave and check it, export its first tune to MIDI, exit.
     parser.add_argument("--smoke-test", metavar="OUT.mid", help=argparse.SUPPRESS)
 
@@ -23,13 +24,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.smoke_test:
         return smoke_test(args.file, Path(args.smoke_test))
-    try:
-        from composer.ui.app import run_app
-    except ModuleNotFoundError as exc:
-        if exc.name != "composer.ui.app":
-            raise
-        print("The Composer window is not built yet; the core and the CLI work: see `composer --help`.")
-        return 0
+    from composer.ui.app import run_app
+
     return run_app(args.file)
 
 
@@ -62,7 +58,10 @@ def smoke_test(file: str | None, midi_path: Path, seconds: float = SMOKE_TEST_SE
     if not failures and (engraving.engraved is None or engraving.engraved.is_empty):
         failures.append("engrave: nothing was drawn")
     if not failures:
-        print(f"smoke test: opened {window.path} ({len(engraving.book.tunes)} tunes), engraved the first, "
+        from composer.ui.resources import examples_path
+
+        opened = window.path or f"{examples_path()} (as an untitled copy)"
+        print(f"smoke test: opened {opened} ({len(engraving.book.tunes)} tunes), engraved the first, "
               f"{len(results['check'])} problems found", flush=True)
         if window.export_midi(midi_path) == 0:
             failures.append("export: no tune to export")

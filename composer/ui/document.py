@@ -1,0 +1,136 @@
+"""The open tunebook as the views share it: its text, its tunebook parsed off the UI thread, the cursor, the tune there.
+
+The editor owns the live text (a QTextDocument, for undo); the Document reads it through `text_source` when it
+needs a snapshot. Parsing runs in the job system's `parse` lane, newest request wins, and does not depend on
+engraving: when abcm2ps is missing or fails, the tune list, cursor sync and playback still see the tunebook as
+typed. `reset` tells every view that a new document (another file, New) replaced the old one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from composer.abc.tunebook import Tune, Tunebook, read_string
+from composer.ui.jobs import NewestOnly
+from composer.ui.tune_list import Row, rows_of
+
+#: Quiet time after a keystroke before the tunebook is parsed again.
+PARSE_DELAY_MS = 150
+PARSE = "parse"
+
+
+def parse_tunebook(text: str) -> tuple[str, Tunebook, list[Row]]:
+    """The tunebook of `text`, with the text it was read from and the tune list's rows (runs in a worker thread:
+    a tune's title, meter and key are read from its header on first use, seconds for 10,000 tunes)."""
+    book = read_string(text)
+    return text, book, rows_of(book)
+
+
+class Document(QObject):
+    """The text, parsed tunebook, path, cursor and current tune that the panels share."""
+
+    text_changed = Signal()
+    tunebook_changed = Signal(object)  # Tunebook
+    cursor_moved = Signal(int, int)  # line, column (1-based)
+    current_tune_changed = Signal(object)  # Tune under the cursor (None: no tune)
+    path_changed = Signal(str)  # "" when untitled
+    reset = Signal()  # a new document replaced the old one: every view starts over
+
+    def __init__(self, text_source: Callable[[], str], jobs: NewestOnly, *, parse_delay_ms: int = PARSE_DELAY_MS,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._text_source = text_source
+        self._jobs = jobs
+        self._jobs.on(PARSE, result=self._take_parse)
+        self.book: Tunebook = read_string("")
+        self.rows: list[Row] = []  # the tune list's rows of `book`
+        self._parsed_text = ""
+        self.path: Path | None = None
+        self.cursor: tuple[int, int] = (1, 1)
+        self._current: Tune | None = None
+        self._parse_timer = QTimer(self)
+        self._parse_timer.setSingleShot(True)
+        self._parse_timer.setInterval(parse_delay_ms)
+        self._parse_timer.timeout.connect(self.parse_now)
+
+    @property
+    def text(self) -> str:
+        """A snapshot of the whole text."""
+        return self._text_source()
+
+    @property
+    def is_parsed(self) -> bool:
+        """True when `book` was read from the text as it stands."""
+        return not self._parse_timer.isActive() and self._parsed_text == self.text
+
+    def tunebook(self) -> Tunebook:
+        """The tunebook of the text as it stands: `book` when it is current, else read now (for commands)."""
+        text = self.text
+        if text != self._parsed_text:
+            self._adopt(text, read_string(text))
+        return self.book
+
+    @property
+    def current_tune(self) -> Tune | None:
+        """The tune under the cursor (else the first) in the current tunebook."""
+        book = self.tunebook()
+        return book.tune_at_line(self.cursor[0]) or (book.tunes[0] if book.tunes else None)
+
+    def edited(self) -> None:
+        """The editor's text changed: parse again after a quiet moment."""
+        self._parse_timer.start()
+        self.text_changed.emit()
+
+    def parse_now(self) -> None:
+        """Parse the text in the background now; `tunebook_changed` follows."""
+        self._parse_timer.stop()
+        self._jobs.submit(PARSE, parse_tunebook, self.text)
+
+    def offer(self, text: str, book: Tunebook) -> None:
+        """Take `book`, read elsewhere from `text` (the engraver's snapshot), if it is the text as it stands."""
+        if text != self._parsed_text and text == self.text:
+            self._adopt(text, book)
+
+    def move_cursor(self, line: int, column: int) -> None:
+        self.cursor = (line, column)
+        self.cursor_moved.emit(line, column)
+        self._update_current()
+
+    def replace(self, path: Path | None) -> None:
+        """A new document (its text already in the editor) at `path`: every view starts over."""
+        self.path = Path(path) if path else None
+        self.cursor = (1, 1)
+        self._current = None
+        self._parsed_text = None  # type: ignore[assignment]  (nothing parsed from this document yet)
+        self.reset.emit()
+        self.path_changed.emit(str(self.path) if self.path else "")
+        self.parse_now()
+
+    def set_path(self, path: Path | None) -> None:
+        self.path = Path(path) if path else None
+        self.path_changed.emit(str(self.path) if self.path else "")
+
+    def _take_parse(self, result: tuple[str, Tunebook, list[Row]]) -> None:
+        text, book, rows = result
+        if text == self.text:
+            self._adopt(text, book, rows)
+
+    def _adopt(self, text: str, book: Tunebook, rows: list[Row] | None = None) -> None:
+        self._parsed_text = text
+        self.book = book
+        self.rows = rows if rows is not None else rows_of(book)
+        self.tunebook_changed.emit(book)
+        self._update_current()
+
+    def _update_current(self) -> None:
+        book = self.book
+        tune = book.tune_at_line(self.cursor[0]) if self._parsed_text is not None else None
+        before = self._current
+        if tune is None:
+            return  # between tunes: the last one stays current
+        if before is None or (before.line, before.text()) != (tune.line, tune.text()):
+            self._current = tune
+            self.current_tune_changed.emit(tune)
