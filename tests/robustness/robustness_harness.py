@@ -367,7 +367,7 @@ class _WindowRunner:
             prepared.clear()
             window.playback.toggle_play()
             played = self._wait(lambda: "playing" in states or bool(prepared) and prepared[-1] is None
-                                or window.playback._unplayable, STEP_LIMIT_S / 4)
+                                or window.playback._unplayable, STEP_LIMIT_S / 3)
             if not played:
                 details["stages"].append("play neither started nor said why not")
                 return 1, details
