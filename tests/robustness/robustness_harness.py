@@ -115,7 +115,7 @@ class _Driver:
         self.process = subprocess.Popen(
             [sys.executable, str(Path(__file__)), str(self._write_end), str(workdir), "1" if window else "0"],
             stdin=subprocess.PIPE, stdout=self.log, stderr=subprocess.STDOUT, env=env, cwd=str(workdir),
-            pass_fds=(self._write_end,), text=True, preexec_fn=_limit_address_space)
+            pass_fds=(self._write_end,), text=True)
         os.close(self._write_end)
 
     def run(self, path: Path) -> FileResult:
@@ -269,6 +269,7 @@ def _cli_steps(path: Path, out: Path) -> list[tuple[str, list[str]]]:
 
 
 def _drive(result_fd: int, workdir: Path, with_window: bool) -> None:
+    _limit_address_space()  # here, not in a preexec_fn: the parent starts drivers from several threads
     from composer.cli import main
 
     signal.signal(signal.SIGALRM, _on_alarm)
