@@ -53,7 +53,7 @@ TEMPO_WORDS = {
     "prestissimo": 240,
 }
 
-_METER_NUMBERS = re.compile(r"^\(?\s*([\d+ ]+)\s*\)?\s*/\s*(\d+)\s*$")
+_METER_NUMBERS = re.compile(r"^\(?\s*([\d+ ]+)\s*\)?\s*/\s*(\d+)")  # what music21 reads, trailing text or not
 
 
 def meter_problem(text: str) -> str | None:

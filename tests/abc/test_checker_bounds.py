@@ -68,3 +68,10 @@ def test_music_inside_the_bounds_is_not_blocked(text):
 def test_check_silent_no_more_on_a_zero_unit_length():
     found = [d for d in check_text(HEAD + "M:4/4\nL:1/0\nK:D\nABcd|\n") if d.severity == "error"]
     assert [(d.line, d.column) for d in found] == [(4, 3)]
+
+
+def test_a_meter_with_trailing_text_is_bounded_as_music21_reads_it():
+    """music21 reads `M:999999/1 x` as 999999/1 and hangs building the time signature (found by the fuzz)."""
+    from composer.abc.bounds import meter_problem
+
+    assert meter_problem("999999/1 x") is not None and meter_problem("6/8 % jig") is None
