@@ -114,6 +114,9 @@ def export_everything(text: str) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="a mutated tune's M:999999/1 still reaches music21's TimeSignature past the "
+                   "checker's bounds and hangs MIDI export (found by this fuzz; issue 19 stays open): remove this "
+                   "mark when it is fixed")
 @settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None, print_blob=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(tune=st.sampled_from(TUNES), mutations=st.lists(MUTATION, min_size=1, max_size=8))
