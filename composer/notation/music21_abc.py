@@ -96,6 +96,7 @@ def music21_text(tune: Tune) -> str:
                 elif not _FIELD_LINE.match(piece):
                     music_lines.append(len(lines))
                     piece = write_tuplet_times(keep_grace_accidentals_to_themselves(piece, key), meter)
+                    piece = _FIELD_LIKE.sub(_not_a_field, piece)
                 lines.append(piece)
         else:
             lines.append(line)
@@ -113,6 +114,14 @@ _NOTE_OR_SPAN = re.compile(_UNTOUCHED + r"|(?P<open>\{)|(?P<close>\})|(?P<bar>\|
 _BARE_TUPLET = re.compile(_UNTOUCHED + r"|\((?P<notes>[579])(?![:\d])")
 _BAR_REST = re.compile(_UNTOUCHED + r"|Z(?P<bars>\d*)")
 _ACCIDENTAL_OF = {2: "^^", 1: "^", 0: "=", -1: "_", -2: "__"}
+# music21 reads a capital letter (or w) and a colon anywhere in a line as a field running to the line's end, so
+# `FEEF|M:999999/1` set a meter of 999,999 beats (and hung it) where abc2midi and the checker see a decoration and
+# stray characters, and `B::c` lost the rest of its line. A space after the letter keeps the music as it is.
+_FIELD_LIKE = re.compile(_UNTOUCHED + r"|(?P<letter>[A-Zw]):(?!\|)")
+
+
+def _not_a_field(match: re.Match) -> str:
+    return match.group(0) if match.group("letter") is None else match.group("letter") + " :"
 
 
 def keep_grace_accidentals_to_themselves(line: str, key: KeySignature | None) -> str:

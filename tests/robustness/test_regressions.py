@@ -98,3 +98,24 @@ def test_ten_thousand_nested_openings_are_one_error_not_ten_thousand(opening, me
     # 10,000 nested [ gave 9,999 errors, and the window's Problems list and editor took over 30 s to show them.
     text = HEAD + "K:D\n" + opening * 10_000 + "A|\n" + "[CE]A {g}B [[C]]|\n"
     assert [(d.line, d.column) for d in check_text(text) if d.message == message] == expected
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("export", [_midi, musicxml_bytes], ids=["midi", "musicxml"])
+def test_a_field_written_inside_a_music_line_is_not_read_as_one(export):
+    # Found by the fuzz: music21 read `FEEF|M:999999/1` as a meter of 999,999 beats and hung, where abc2midi and
+    # the checker see the decoration M and stray characters.
+    tune = read_string(HEAD + "K:Edor\n|:E2BE dEBE|FGAF DFAF|E2BE dEBe|dBAF FEEF|M:999999/1\nE2BE dEBE|]\n").tunes[0]
+    try:
+        export(tune)
+    except AbcError as exc:
+        assert exc.tune == 3
+
+
+def test_a_note_before_a_double_repeat_keeps_the_rest_of_its_line():
+    # `B::c` was a field to music21 (a capital letter and a colon), and the line's last bars went missing.
+    from composer.notation.music21_abc import music21_score
+
+    joined = music21_score(read_string(HEAD + "K:G\n|:GABc dedB::cBAG FGAB:|\n").tunes[0])
+    spaced = music21_score(read_string(HEAD + "K:G\n|:GABc dedB ::cBAG FGAB:|\n").tunes[0])
+    assert len(joined.flatten().notes) == len(spaced.flatten().notes) == 16
