@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import os
 import wave
 from collections.abc import Collection
@@ -14,8 +13,10 @@ from composer.audio.performance import ACCOMPANIMENT, MELODY, Performance, build
 from composer.audio.soundfonts import SoundFont
 from composer.audio.synth import SAMPLE_RATE, Synthesizer
 from composer.errors import AudioError
-from composer.notation.atomic_file import write_bytes_atomically
+from composer.notation.atomic_file import atomic_writer
 
+#: Frames converted to 16-bit PCM at a time when writing a WAV file (about 1.5 s of audio, 0.5 MB of float32).
+_WAV_BLOCK_FRAMES = 65536
 #: Longest release tail rendered after the last note ends, in seconds.
 MAX_TAIL = 3.0
 
@@ -80,23 +81,26 @@ def write_wav(samples: np.ndarray, path: str | os.PathLike, *, sample_rate: int 
     """Write float samples (frames, channels) as 16-bit PCM WAV, atomically (composer.notation.atomic_file: the
     old file's mode kept, flushed to disk, a read-only file refused; AudioError when it cannot be written).
 
-    With `peak` (0-1) the loudest sample is scaled to it; samples that would clip are always scaled down.
+    With `peak` (0-1) the loudest sample is scaled to it; samples that would clip are always scaled down. The
+    samples are converted a block at a time, so the memory beyond `samples` stays small whatever their length.
     """
     data = np.asarray(samples, dtype=np.float32)
     if data.ndim == 1:
         data = data[:, None]
-    loudest = float(np.max(np.abs(data))) if data.size else 0.0
+    blocks = range(0, len(data), _WAV_BLOCK_FRAMES)
+    loudest = max((float(np.max(np.abs(data[i:i + _WAV_BLOCK_FRAMES]))) for i in blocks), default=0.0)
+    scale = 32767.0
     if loudest > 0 and (peak is not None or loudest > 0.999):
-        data = data * (min(peak or 0.98, 0.98) / loudest)
-    pcm = (np.clip(data, -1.0, 1.0) * 32767.0).round().astype("<i2")
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as wav:
-        wav.setnchannels(pcm.shape[1])
-        wav.setsampwidth(2)
-        wav.setframerate(sample_rate)
-        wav.writeframes(pcm.tobytes())
+        scale *= min(peak or 0.98, 0.98) / loudest
     try:
-        write_bytes_atomically(path, buffer.getvalue())
+        with atomic_writer(path) as out, wave.open(out, "wb") as wav:
+            wav.setnchannels(data.shape[1])
+            wav.setsampwidth(2)
+            wav.setframerate(sample_rate)
+            wav.setnframes(len(data))
+            for i in blocks:
+                block = np.clip(data[i:i + _WAV_BLOCK_FRAMES] * scale, -32767.0, 32767.0)
+                wav.writeframesraw(block.round().astype("<i2").tobytes())
     except OSError as exc:
         raise AudioError(f"cannot write WAV: {exc.strerror or exc}", path=os.fspath(path)) from None
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from composer.abc.tunebook import Tune, Tunebook
@@ -28,6 +30,18 @@ def exportable(book: Tunebook, tunes: list[Tune]) -> tuple[list[Tune], list[Comp
     return good, failed
 
 
+@contextmanager
+def _named(book: Tunebook) -> Iterator[None]:
+    """Give an engraver's or Ghostscript's error that names no file the tunebook's name."""
+    try:
+        yield
+    except ComposerError as exc:
+        if exc.path is not None:
+            raise
+        raise type(exc)(f"cannot print it: {exc.message}", path=book.path or "the tunebook", tune=exc.tune,
+                        line=exc.line, column=exc.column) from exc
+
+
 def export_pdf(book: Tunebook, tunes: list[Tune], output: Path, args: argparse.Namespace) -> Outcome:
     """The chosen tunes (or the whole tunebook) as one PDF, every tune starting a new page; tunes outside
     musical bounds are left out and reported."""
@@ -37,7 +51,8 @@ def export_pdf(book: Tunebook, tunes: list[Tune], output: Path, args: argparse.N
     good, failed = exportable(book, tunes)
     if not good:
         return Outcome([], failed)
-    write_pdf(tunebook_text(book, good), output)
+    with _named(book):
+        write_pdf(tunebook_text(book, good), output)
     return Outcome([output], failed)
 
 
@@ -50,7 +65,8 @@ def export_svg(book: Tunebook, tunes: list[Tune], output: Path, args: argparse.N
     good, failed = exportable(book, tunes)
     if not good:
         return Outcome([], failed)
-    return Outcome(write_svg_pages(tunebook_text(book, good), output), failed)
+    with _named(book):
+        return Outcome(write_svg_pages(tunebook_text(book, good), output), failed)
 
 
 def export_musicxml(book: Tunebook, tunes: list[Tune], output: Path, args: argparse.Namespace) -> Outcome:

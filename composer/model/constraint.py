@@ -439,6 +439,8 @@ class AbcState:
                 self.kind = "ending"
                 self.ending = 1 if c == "1" else 2
                 self.need_second = False  # `:|2` opens the 2nd ending it asked for
+                if self.ending == 2:  # a 2nd ending comes after its repeat (`:2`, read leniently, opened one)
+                    self.repeat_open = CLOSED
                 return True
             return None
         if kind == "paren":
@@ -589,6 +591,8 @@ class AbcState:
                     return False
             self.ending = int(c) if c in "12" else 2
             self.need_second = False
+            if self.ending == 2:
+                self.repeat_open = CLOSED
             self.last = "ending"
             self.kind = "ending" if not strict else ""
             return True

@@ -31,6 +31,10 @@ class Part:
     repeated: bool
 
 
+#: Parts named by letter (`A` to `Z`); a form with more is written with its first 26 and a count.
+_MOST_LETTERS = 26
+
+
 @dataclass(frozen=True)
 class Form:
     """The parts of a tune in order."""
@@ -40,7 +44,10 @@ class Form:
     @property
     def letters(self) -> str:
         """`AABB`, `AB`, `AAB`, ...: one letter per part, doubled when the part repeats."""
-        return "".join(chr(ord("A") + i) * (2 if p.repeated else 1) for i, p in enumerate(self.parts))
+        shown = self.parts[:_MOST_LETTERS]
+        letters = "".join(part_name(i) * (2 if p.repeated else 1) for i, p in enumerate(shown))
+        hidden = len(self.parts) - len(shown)
+        return letters + (f"... ({len(self.parts)} parts)" if hidden else "")
 
     @property
     def played_bars(self) -> int:
@@ -50,7 +57,12 @@ class Form:
     def describe(self) -> str:
         """`AABB, 8 bars` or `AAB, 8+16 bars`."""
         lengths = {p.bars for p in self.parts}
-        bars = str(lengths.pop()) if len(lengths) == 1 else "+".join(str(p.bars) for p in self.parts)
+        if len(lengths) == 1:
+            bars = str(lengths.pop())
+        elif len(self.parts) <= _MOST_LETTERS:
+            bars = "+".join(str(p.bars) for p in self.parts)
+        else:
+            return f"{self.letters}, {sum(p.bars for p in self.parts)} bars in all"
         return f"{self.letters}, {bars} bars"
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from composer.abc.checker import export_blockers, printable
 from composer.abc.tunebook import Tune, read_string
 from composer.errors import AbcError
 from composer.model.canonical import canonical_body_lines, canonical_header
@@ -144,6 +145,11 @@ def continuation_of(tune: Tune, line: int | None = None, column: int | None = No
     if len(prime) > MAX_TUNE_CHARS:
         raise AbcError(f"the tune is {len(prime):,} characters long before the position; the model reads "
                        f"tunes of up to {MAX_TUNE_CHARS:,}", path=tune.path, tune=tune.reference, line=tune.line)
+    blockers = export_blockers(cut)
+    if blockers:
+        first = blockers[0]
+        raise AbcError(f"{printable(tune.label[:60])} cannot be continued: {first.message}", path=tune.path,
+                       tune=tune.reference, line=first.line, column=first.column)
     if body and (prefix.endswith("\n") or not prefix.strip()):
         prime += "\n"
     return Continuation(prime, prefix)

@@ -10,18 +10,28 @@ import errno
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
-__all__ = ["Destination", "refuse_read_only", "write_bytes_atomically"]
+__all__ = ["Destination", "atomic_writer", "refuse_read_only", "write_bytes_atomically"]
 
 Destination = str | os.PathLike | IO[bytes]
 
 
 def write_bytes_atomically(destination: Destination, data: bytes) -> None:
     """Write `data` to a path (atomically) or to a binary file object (as is)."""
+    with atomic_writer(destination) as out:
+        out.write(data)
+
+
+@contextmanager
+def atomic_writer(destination: Destination) -> Iterator[IO[bytes]]:
+    """A binary file to write in pieces: for a path, a temporary file that takes the target's place (flushed
+    to disk, its permissions kept) only when the block ends without an exception; a file object is used as is."""
     if not isinstance(destination, (str, os.PathLike)):
-        destination.write(data)
+        yield destination
         return
     target = Path(destination)
     if not target.parent.is_dir():
@@ -30,7 +40,7 @@ def write_bytes_atomically(destination: Destination, data: bytes) -> None:
     handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(handle, "wb") as temp:
-            temp.write(data)
+            yield temp
             temp.flush()
             os.fsync(temp.fileno())
         os.chmod(temp_name, _file_mode(target))

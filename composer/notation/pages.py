@@ -132,5 +132,8 @@ def run_page_engraver(text: str, output_option: str, *, timeout: float = 60.0, e
         raise EngravingError(f"abcm2ps crashed (signal {-done.returncode})")
     if not done.stdout.strip():
         errors = done.stderr.decode("utf-8", errors="replace").strip().splitlines()
-        raise EngravingError("abcm2ps drew no page" + (f": {errors[-1]}" if errors else " (no tune in the text?)"))
+        if not errors or "Nothing to generate" in errors[-1]:
+            raise EngravingError("abcm2ps drew no page: it found no tune it could print (does each tune start with X:, "
+                                 "and is its header free of blank lines?)")
+        raise EngravingError(f"abcm2ps drew no page: {errors[-1]}")
     return done.stdout

@@ -87,3 +87,29 @@ def test_export_wav_writes_a_normalized_16_bit_file(soundfont, tmp_path):
     umask = os.umask(0o022)
     os.umask(umask)
     assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask  # like any file the user saves
+
+
+def test_write_wav_converts_a_long_render_a_block_at_a_time(tmp_path):
+    import tracemalloc
+
+    from composer.audio.render import write_wav
+    seconds = 120
+    t = np.arange(seconds * SAMPLE_RATE, dtype=np.float32) / SAMPLE_RATE
+    tone = (0.5 * np.sin(2 * np.pi * 440.0 * t)).astype(np.float32)
+    samples = np.stack([tone, tone], axis=1)  # 42 MB of float32
+    del t, tone
+    target = tmp_path / "long.wav"
+    tracemalloc.start()
+    try:
+        write_wav(samples, target, peak=0.89)
+        _, peak_bytes = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak_bytes < samples.nbytes / 8  # a whole-buffer copy would be 42 MB, several would be 200+
+    with wave.open(str(target)) as wav:
+        assert wav.getnframes() == len(samples) and wav.getnchannels() == 2
+        frames = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2").reshape(-1, 2)
+    assert abs(np.max(np.abs(frames)) / 32767 - 0.89) < 0.001
+    assert np.array_equal(frames[:, 0], frames[:, 1])
+    expected = np.round(samples[:, 0] * (0.89 * 32767 / np.max(np.abs(samples))))
+    assert np.max(np.abs(frames[:, 0] - expected)) <= 1

@@ -125,3 +125,12 @@ def test_a_hornpipe_gets_no_written_broken_rhythm_and_an_ornament_host_may_be_lo
     assert AbcState.for_prime(header.format("reel")).feed("fgeb gdBG|.D(GA).B") is not None
     assert AbcState.for_prime(header.format("reel")).feed("A3/2B/2A3 A<EC|") is not None
     assert AbcState.for_prime(header.format("reel")).feed("FDF TE3|") is not None
+
+
+@pytest.mark.parametrize("music", ["(:2 AB|", "(3:::: ABc (::3 ABc (:2 AB|", "|: AB:2 cd|"])
+def test_a_second_ending_read_leniently_can_still_be_closed(music):
+    # `:2` read from a careless prime opens a 2nd ending while a repeat was open; the strict rules refuse both
+    # `|]` (repeat open) and `:|` (in a 2nd ending) there, so nothing could close the tune.
+    state = AbcState.for_prime("X:1\nT:t\nM:4/4\nL:1/8\nK:D\n" + music + "\n")
+    closing = state.completion()
+    assert closing is not None and state.feed(closing).ended

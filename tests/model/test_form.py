@@ -193,3 +193,10 @@ def test_filling_n_bars_writes_n_bars_even_where_the_written_tune_could_end(tiny
     for result in generator.generate(request):
         assert result.reason == "bars", result.text
         assert FormState.for_prime(whole + result.text, strict=False).bars_done - before == 8, result.text
+
+
+def test_a_form_of_more_than_26_parts_is_written_with_printable_names():
+    many = Form(tuple(Part(2, True) for _ in range(120)) + (Part(8, False),))
+    assert many.letters.startswith("AABB") and many.letters.endswith("YYZZ... (121 parts)")
+    assert many.describe().endswith(", 248 bars in all")
+    assert many.describe().isprintable()

@@ -122,3 +122,16 @@ def test_a_continuation_at_the_end_and_a_bad_position(generator):
     from composer.errors import AbcError
     with pytest.raises(AbcError):
         continuation_of(tune, 40, 1)
+
+
+@pytest.mark.parametrize("header, reason", [("M:0/4", "M:0/4 has no beats in a bar"),
+                                            ("L:1/0", "L:1/0 is not a unit length")])
+def test_a_tune_outside_musical_bounds_is_refused_with_its_place(header, reason):
+    from composer.errors import AbcError
+    field = header.split(":")[0]
+    abc = KESH.replace(next(line for line in KESH.splitlines() if line.startswith(field + ":")), header)
+    tune = read_string(abc).tunes[0]
+    with pytest.raises(AbcError) as caught:
+        continuation_of(tune)
+    assert reason in str(caught.value) and "cannot be continued" in str(caught.value)
+    assert caught.value.line == next(i for i, line in enumerate(abc.splitlines(), 1) if line == header)

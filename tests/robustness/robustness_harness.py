@@ -28,9 +28,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-#: Seconds one step may take, and bytes of address space a driver may map (a normal run maps about 0.55 GB:
-#: music21, onnxruntime, Qt and FluidSynth with its SoundFont).
-STEP_LIMIT_S = 60.0
+#: Seconds after which a step is taken to hang (a guard, not a speed target: the slowest step takes about 22 s
+#: on a quiet 2-core machine, and a loaded one stretches it), and bytes of address space a driver may map (a
+#: normal run maps about 0.55 GB: music21, onnxruntime, Qt and FluidSynth with its SoundFont).
+STEP_LIMIT_S = 120.0
 ADDRESS_SPACE_LIMIT = 1536 * 1024 * 1024
 #: Peak resident memory one step may reach.
 RSS_LIMIT = 1024 * 1024 * 1024

@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import os
 import signal
-import time
 from pathlib import Path
 
 import pytest
@@ -24,8 +23,10 @@ from composer.notation.musicxml import musicxml_bytes
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = int(os.environ.get("ROBUSTNESS_FUZZ_EXAMPLES", "2000"))
-#: Seconds one example (check, MIDI and MusicXML of every tune in it) may take.
-EXAMPLE_LIMIT_S = 20
+#: Seconds after which one example (check, MIDI and MusicXML of every tune in it; about 0.6 s on a quiet
+#: 2-core machine) is taken to hang. A hang guard, not a speed target: the hangs this fuzz found ran for
+#: minutes and grew without bound, while a loaded machine stretched one ordinary example to 27 s.
+HANG_LIMIT_S = 120
 
 
 def _tunes() -> list[str]:
@@ -95,11 +96,11 @@ def mutate(text: str, mutations: list[tuple]) -> str:
 
 
 class ExampleHung(BaseException):
-    """An example ran past twice EXAMPLE_LIMIT_S (BaseException: no `except Exception` in a library hides it)."""
+    """An example ran past HANG_LIMIT_S (BaseException: no `except Exception` in a library hides it)."""
 
 
 def _hung(_signal, _frame) -> None:
-    raise ExampleHung(f"still running after {2 * EXAMPLE_LIMIT_S} s")
+    raise ExampleHung(f"still running after {HANG_LIMIT_S} s")
 
 
 def export_everything(text: str) -> None:
@@ -114,23 +115,18 @@ def export_everything(text: str) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="a mutated tune's M:999999/1 still reaches music21's TimeSignature past the "
-                   "checker's bounds and hangs MIDI export (found by this fuzz; issue 19 stays open): remove this "
-                   "mark when it is fixed")
 @settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None, print_blob=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(tune=st.sampled_from(TUNES), mutations=st.lists(MUTATION, min_size=1, max_size=8))
 def test_mutated_tunes_export_or_say_why(tune, mutations):
     text = mutate(tune, mutations)
     previous = signal.signal(signal.SIGALRM, _hung)
-    signal.alarm(2 * EXAMPLE_LIMIT_S)
-    started = time.monotonic()
+    signal.alarm(HANG_LIMIT_S)
     try:
         export_everything(text)
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
-    assert time.monotonic() - started < EXAMPLE_LIMIT_S
 
 
 def test_the_mutations_change_the_text_as_described():
