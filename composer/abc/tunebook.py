@@ -11,6 +11,8 @@ from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import IO
 
+from composer.abc.text_encoding import decode
+
 FIELD_LINE = re.compile(r"^([A-Za-z+]):(.*)$")
 # Fields that may stand in a tune header (ABC 2.1, section 3.1), plus the informal ones we tolerate.
 HEADER_FIELDS = frozenset("ABCDFGHIKLMmNOPQRrSsTUVWwXZY+")
@@ -132,32 +134,22 @@ class Tunebook:
 Source = str | os.PathLike | IO[str] | IO[bytes] | bytes
 
 
-def decode(data: bytes) -> str:
-    """Bytes to text: UTF-8 (with or without BOM), else Latin-1, which never fails."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
-
-
 def read_text(source: Source) -> tuple[str, str | None]:
     """The text of `source` and its path when it has one. A str is ABC text unless it names a file."""
     if isinstance(source, bytes):
         return decode(source), None
     if isinstance(source, os.PathLike):
-        return decode(Path(source).read_bytes()), os.fspath(source)
+        return decode(Path(source).read_bytes(), os.fspath(source)), os.fspath(source)
     if isinstance(source, str):
         if "\n" not in source and len(source) < 4096 and source.endswith((".abc", ".ABC", ".txt")) \
                 and Path(source).is_file():
-            return decode(Path(source).read_bytes()), source
+            return decode(Path(source).read_bytes(), source), source
         return source, None
     data = source.read()
     name = getattr(source, "name", None)
     path = name if isinstance(name, str) else None
     if isinstance(data, bytes):
-        return decode(data), path
+        return decode(data, path), path
     return data, path
 
 

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from composer.abc.tunebook import Tune, Tunebook, decode, normalize_newlines, read_string
+from composer.errors import AbcError
 from composer.notation.atomic_file import write_bytes_atomically
 from composer.notation.engrave import EngravedTune, engrave_svg, isolate_tune
 from composer.ui.autosave import AutosaveRecord, AutosaveStore
@@ -546,12 +547,22 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, "Cannot open", f"{path}: {exc.strerror or exc}")
             self.settings.remove_recent(str(path.resolve()))
             return False
-        text = decode(data)
+        try:
+            text = decode(data, str(path))
+        except AbcError as exc:
+            self._say_cannot_open(exc.located())
+            return False
         self.autosave.discard()
         self.load_text(text, path)
         self.settings.add_recent(path)
         self.statusBar().showMessage(f"Opened {path}", 3000)
         return True
+
+    def _say_cannot_open(self, message: str) -> None:
+        """Say why a file was not opened in a window-modal box that does not block the caller."""
+        box = QMessageBox(QMessageBox.Icon.Warning, "Cannot open", message, QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
 
     def open_dialog(self) -> None:
         start = str(self.path.parent) if self.path else str(Path.home())

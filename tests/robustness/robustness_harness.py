@@ -350,8 +350,12 @@ class _WindowRunner:
             window.resize(1000, 700)
             window.show()
             if not window.open_path(path, ask=False):
+                from PySide6.QtWidgets import QMessageBox
+
                 details["stages"].append("not opened")
-                return 1, details
+                details["refused"] = [box.text()[:300] for box in window.findChildren(QMessageBox)
+                                      if box.isVisible()]
+                return (0 if details["refused"] else 1), details
             details["stages"].append("opened")
             if not self._wait(settled, STEP_LIMIT_S / 2):
                 details["stages"].append("engrave/check did not settle")

@@ -135,6 +135,10 @@ def _check_window(result: FileResult) -> list[str]:
             problems.append(f"window: the {lane} job failed with {kind}: {message}")
     if step.peak_rss > RSS_LIMIT:
         problems.append(f"window: {step.peak_rss >> 20} MB resident")
+    if "not opened" in details.get("stages", []):
+        refused = details.get("refused") or []
+        if not any(str(result.path) in message for message in refused):
+            problems.append(f"window: the file was not opened and no message named it: {refused}")
     check = result.step("check")
     problems_shown = details.get("problems")
     if check.code == 1 and problems_shown is not None and not any(p[0] == "error" for p in problems_shown):

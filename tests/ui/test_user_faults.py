@@ -215,6 +215,23 @@ def test_8_a_new_empty_document_is_not_modified(window, tmp_path):
     assert not window.isWindowModified()
 
 
+def test_8_a_binary_file_is_refused_with_a_message_and_the_document_kept(window, tmp_path):
+    from PySide6.QtWidgets import QMessageBox
+
+    window.load_text("X:1\nT:Kept\nK:C\nC\n", None)
+    binary = tmp_path / "picture.abc"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    assert not window.open_path(binary, ask=False)  # returns at once: the box does not block
+    boxes = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
+    assert len(boxes) == 1 and str(binary) in boxes[0].text() and "not a text file" in boxes[0].text()
+    assert "NUL byte at byte 8" in boxes[0].text()
+    assert window.text == "X:1\nT:Kept\nK:C\nC\n" and window.path is None
+    boxes[0].button(QMessageBox.StandardButton.Ok).click()
+    utf16 = tmp_path / "utf16.abc"
+    utf16.write_bytes("X:1\nT:Wide\nK:D\nDEF|\n".encode("utf-16"))
+    assert window.open_path(utf16, ask=False) and window.text == "X:1\nT:Wide\nK:D\nDEF|\n"
+
+
 def test_8_bar_lengths_are_said_in_the_written_meter():
     from composer.abc.checker import check_text
 
