@@ -6,7 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from composer.abc.checker import ERROR, check_text
+from composer.abc.checker import check_text
+from composer.abc.diagnostic import ERROR
 from composer.abc.tunebook import decode
 
 

@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from composer.abc.checker import export_blockers, printable
+from composer.abc.checker import export_blockers
+from composer.abc.diagnostic import printable
 from composer.abc.tunebook import Tune, read_string
 from composer.errors import AbcError
 from composer.model.canonical import canonical_body_lines, canonical_header

@@ -8,7 +8,8 @@ from collections.abc import Callable
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from composer.abc.checker import ERROR, check_tune, export_blockers, printable
+from composer.abc.checker import check_tune, export_blockers
+from composer.abc.diagnostic import ERROR, printable
 from composer.abc.keys import KeySignature, bar_length, default_tuplet_time, parse_key
 from composer.abc.lengths import default_unit_length, parse_unit
 from composer.abc.tunebook import Tune

@@ -9,7 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from composer.abc.checker import CHORD_TYPES, Diagnostic, check_text, check_tune
+from composer.abc.checker import check_text, check_tune
+from composer.abc.diagnostic import Diagnostic
+from composer.abc.tune_checker import CHORD_TYPES
 from composer.abc.tunebook import read_string
 
 HEADER = "X:1\nT:Test\nM:4/4\nL:1/8\nK:G\n"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from composer.abc.abc2midi import abc2midi_available, run_abc2midi
-from composer.abc.checker import ERROR, check_text
+from composer.abc.checker import check_text
+from composer.abc.diagnostic import ERROR
 from composer.abc.tunebook import read_string
 
 
