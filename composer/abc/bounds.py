@@ -126,7 +126,7 @@ def grace_problem(notes: int) -> str | None:
 
 
 def parts_played(spec: str) -> int:
-    """How many parts a header P: plays, counted as composer.notation.music21_abc.part_order lays them out
+    """How many parts a header P: plays, counted as composer.notation.music21_form.part_order lays them out
     (`A(AB)2C` plays 6) but without laying them out, so that a huge count costs nothing."""
     spec = spec.split("%", 1)[0]
     played = 0

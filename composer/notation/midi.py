@@ -24,7 +24,8 @@ from composer.abc.bounds import MAX_TEMPO_QPM, MIN_TEMPO_QPM, TEMPO_WORDS, quart
 from composer.abc.lengths import default_unit_length, parse_unit
 from composer.abc.tunebook import Tune
 from composer.notation.atomic_file import Destination, write_bytes_atomically
-from composer.notation.music21_abc import conversion_error, join_sections, music21_sections
+from composer.notation.music21_abc import conversion_error, music21_sections
+from composer.notation.sections import join_sections
 
 if TYPE_CHECKING:
     from music21 import stream
@@ -291,7 +292,7 @@ def _part_notes(part: stream.Part, channel: int, program: int, unit: Fraction,
     """The notes, chords and grace notes of one part in time order, played as abc2midi plays them.
 
     Beat accents follow abc2midi's `%%MIDI beat` defaults; a staccato note sounds for half its length;
-    trills and rolls (marked by composer.notation.music21_abc) become abc2midi's note patterns.
+    trills and rolls (marked by composer.notation.ornament_markers) become abc2midi's note patterns.
     """
     from music21 import articulations, chord, harmony, note
 

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 from composer.abc.tunebook import Tune
 from composer.notation.abc_from_score import ImportedAbc
 from composer.notation.atomic_file import Destination, write_bytes_atomically
-from composer.notation.music21_abc import conversion_error, join_sections, music21_score, music21_sections
+from composer.notation.music21_abc import conversion_error, music21_score, music21_sections
+from composer.notation.sections import join_sections
 
 if TYPE_CHECKING:
     from music21 import stream
@@ -26,7 +27,7 @@ _MUSIC21_COMPOSER = re.compile(rb"\s*<creator type=\"composer\">Music21</creator
 
 def musicxml_score(tune: Tune) -> stream.Score:
     """The tune as a music21 Score ready for MusicXML: music21's ABC reading, with the trills and rolls that
-    notation.music21_abc carries through as accent markers turned back into a trill and a turn, and the
+    notation.ornament_markers carries through as accent markers turned back into a trill and a turn, and the
     notation (beams, accidentals) made section by section, in time proportional to the tune's length.
 
     Notation is made here, not by the exporter, which would pad every short bar (a pickup's other half before

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from composer.abc.tunebook import read_string, read_tunebook
-from composer.notation import midi, music21_abc
+from composer.notation import midi, music21_abc, sections
 from composer.notation.musicxml import written_notes
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "resources" / "examples.abc"
@@ -23,7 +23,7 @@ def long_tune(rounds: int, extra_header: str = ""):
 
 def test_a_long_tune_is_cut_only_where_a_section_ends():
     tune = long_tune(4)
-    texts = music21_abc.section_texts(music21_abc.music21_text(tune))
+    texts = sections.section_texts(music21_abc.music21_text(tune))
     assert len(texts) >= 3
     for text in texts:
         body = text.split("\nK:", 1)[1]
@@ -33,7 +33,7 @@ def test_a_long_tune_is_cut_only_where_a_section_ends():
 
 def test_a_short_tune_is_read_whole():
     tune = read_string("X:1\nT:t\nM:4/4\nL:1/8\nK:D\n|:ABcd efga:|\n").tunes[0]
-    assert music21_abc.section_texts(music21_abc.music21_text(tune)) == [music21_abc.music21_text(tune)]
+    assert sections.section_texts(music21_abc.music21_text(tune)) == [music21_abc.music21_text(tune)]
 
 
 @pytest.mark.parametrize("accompaniment", [False, True])
@@ -41,10 +41,10 @@ def test_sections_play_exactly_as_the_whole_tune(monkeypatch, accompaniment):
     tune = long_tune(3)
     in_sections = midi.note_events(tune, accompaniment=accompaniment)
     midi._expanded_score.cache_clear()
-    monkeypatch.setattr(music21_abc, "SECTION_BARS", 10**9)
+    monkeypatch.setattr(sections, "SECTION_BARS", 10**9)
     whole = midi.note_events(tune, accompaniment=accompaniment)
     midi._expanded_score.cache_clear()
-    assert len(music21_abc.section_texts(music21_abc.music21_text(tune))) == 1
+    assert len(sections.section_texts(music21_abc.music21_text(tune))) == 1
     assert in_sections == whole
 
 
@@ -53,7 +53,7 @@ def test_sections_are_written_as_the_whole_tune(monkeypatch):
     in_sections = music21_abc.music21_score(tune)
     measures = [m.number for m in in_sections.parts[0].getElementsByClass("Measure")]
     assert measures == sorted(set(measures))
-    monkeypatch.setattr(music21_abc, "SECTION_BARS", 10**9)
+    monkeypatch.setattr(sections, "SECTION_BARS", 10**9)
     assert written_notes(in_sections) == written_notes(music21_abc.music21_score(tune))
 
 
@@ -61,6 +61,6 @@ def test_a_long_tune_in_sections_plays_as_abc2midi_plays_it():
     from support.abc2midi_judge import compare_with_abc2midi
 
     tune = long_tune(3)
-    assert len(music21_abc.section_texts(music21_abc.music21_text(tune))) > 1
+    assert len(sections.section_texts(music21_abc.music21_text(tune))) > 1
     verdict = compare_with_abc2midi(tune, grace_notes=True)
     assert verdict.identical, verdict.cause
