@@ -152,7 +152,6 @@ def main() -> int:
 
     from composer.model.generation_plan import Mode
     from composer.paths import default_model_path
-    from composer.ui.generation_panel import install_generation_panel
     from composer.ui.main_window import MainWindow
     from composer.ui.resources import examples_path
     from composer.ui.settings import Settings
@@ -169,7 +168,7 @@ def main() -> int:
     window.resize(1500, 900)
     window.show()
     window.open_path(examples_path(), ask=False)
-    panel = install_generation_panel(window)
+    panel = window.add_generation_panel()
     panel.use_model(model)
 
     def wait_until(done, timeout: float = 600.0) -> None:

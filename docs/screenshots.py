@@ -80,7 +80,6 @@ def generation() -> int:
 
     from composer.model.generation_plan import Mode
     from composer.paths import default_model_path
-    from composer.ui.generation_panel import install_generation_panel
 
     model = Path(os.environ.get("GENERATION_MODEL") or default_model_path())
     if not model.is_file():
@@ -94,7 +93,7 @@ def generation() -> int:
     window.resize(*GENERATION_SIZE)
     window.show()
     window.open_path(examples_path(), ask=False)
-    panel = install_generation_panel(window)
+    panel = window.add_generation_panel()
     panel.use_model(model)
     window.resizeDocks([panel.dock], [560], Qt.Orientation.Horizontal)
     window.resizeDocks([window.problems_dock], [60], Qt.Orientation.Vertical)
@@ -144,7 +143,6 @@ def form() -> int:
 
     from composer.model.generation_plan import Mode
     from composer.paths import default_model_path
-    from composer.ui.generation_panel import install_generation_panel
 
     model = Path(os.environ.get("GENERATION_MODEL") or default_model_path())
     app = create_application()
@@ -157,7 +155,7 @@ def form() -> int:
     window.resize(*SIZE)
     window.show()
     window.open_path(tunebook, ask=False)
-    panel = install_generation_panel(window)
+    panel = window.add_generation_panel()
     panel.use_model(model)
     window.resizeDocks([panel.dock], [560], Qt.Orientation.Horizontal)
     window.resizeDocks([window.problems_dock], [60], Qt.Orientation.Vertical)

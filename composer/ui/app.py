@@ -47,8 +47,7 @@ def open_window(path: str | Path | None = None) -> MainWindow:
     window.print_export.cancel_export_action.triggered.connect(window.playback.cancel_wav_exports)
     from composer.ui.finetune_tab import install_finetune_tab
     install_finetune_tab(window)
-    from composer.ui.generation_panel import install_generation_panel
-    install_generation_panel(window)
+    window.add_generation_panel()
     if path:
         target = Path(path)
         if target.is_file():

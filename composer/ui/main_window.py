@@ -6,10 +6,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QStandardPaths, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+    QTextCursor,
+)
 from PySide6.QtWidgets import (
+    QApplication,
     QDockWidget,
     QFileDialog,
     QFrame,
@@ -41,6 +51,10 @@ from composer.ui.settings import Settings
 from composer.ui.staff_view import StaffView
 from composer.ui.theme import THEME_CHOICES, current_theme, palette_for
 from composer.ui.tune_list import TuneList
+
+if TYPE_CHECKING:
+    from composer.model.generation_plan import TextEdit
+    from composer.ui.cowriter.panel import GenerationPanel
 
 ABC_FILTER = "ABC tunebooks (*.abc);;Text files (*.txt);;All files (*)"
 RENDER_DELAY_MS = 150
@@ -99,6 +113,7 @@ class MainWindow(QMainWindow):
     engraving_shown = Signal(object)  # EngravedTune
     problems_changed = Signal(list)  # [Problem]
     document_path_changed = Signal(str)  # "" when untitled
+    closing = Signal()  # the window is asked to close (before unsaved changes are asked about)
 
     def __init__(self, *, settings: Settings | None = None, autosave_folder: Path | None = None,
                  autosave_interval_ms: int = AUTOSAVE_INTERVAL_MS, render_delay_ms: int = RENDER_DELAY_MS,
@@ -339,6 +354,58 @@ class MainWindow(QMainWindow):
         index = self.tabs.addTab(widget, title)
         self.tabs.tabBar().setVisible(self.tabs.count() > 1)
         return index
+
+    def add_generation_panel(self) -> GenerationPanel:
+        """Dock the co-writer beside the editor (as `generation_panel`) with a Generate menu, and wire it: the
+        Document and the editor's selection in; accepted candidates, audition sound and its problems through the
+        editor, the transport and the status bar; each model the fine-tune tab exports becomes the active one."""
+        from composer.audio.player import PlayerState
+        from composer.model.generation_plan import Selection
+        from composer.ui.cowriter.panel import GenerationPanel
+
+        editor = self.editor
+
+        def selection() -> Selection:  # the editor's cursor as a value (the panel never sees the editor)
+            cursor = editor.textCursor()
+            return Selection(cursor.anchor(), cursor.position())
+
+        panel = self.generation_panel = GenerationPanel(self.document, self.settings, self.editor.document(),
+                                                        selection)
+        panel.dock = self.add_panel(panel, "Generate", Qt.DockWidgetArea.RightDockWidgetArea)
+        panel.edit_requested.connect(self.apply_edit)
+        panel.audio_problem.connect(lambda message: self.statusBar().showMessage(message, 15000))
+        panel.stop_playback_requested.connect(
+            lambda: self.transport.stop() if self.transport.state is not PlayerState.STOPPED else None)
+        panel.set_sound(self.transport.sound)
+        self.transport.soundChanged.connect(panel.set_sound)
+        self.closing.connect(panel.window_closing)
+        menu = QMenu("&Generate", self)
+        help_menu = next((a for a in self.menuBar().actions() if a.menu() and a.text().replace("&", "") == "Help"),
+                         None)
+        if help_menu is not None:
+            self.menuBar().insertMenu(help_menu, menu)
+        else:
+            self.menuBar().addMenu(menu)
+        for action in (panel.generate_action, panel.cancel_action, None, panel.float32_action,
+                       panel.dock.toggleViewAction()):
+            menu.addSeparator() if action is None else menu.addAction(action)
+        self.addAction(panel.generate_action)
+        if getattr(self, "finetune_tab", None) is not None:
+            panel.connect_finetune(self.finetune_tab)
+        if (app := QApplication.instance()) is not None:
+            app.aboutToQuit.connect(panel.shutdown)
+        return panel
+
+    def apply_edit(self, edit: TextEdit) -> None:
+        """Replace the edit's span of the text with its insert as one undoable step, the cursor after it."""
+        cursor = QTextCursor(self.editor.document())
+        cursor.setPosition(edit.start)
+        cursor.setPosition(edit.end, QTextCursor.MoveMode.KeepAnchor)
+        cursor.beginEditBlock()
+        cursor.insertText(edit.insert)
+        cursor.endEditBlock()
+        self.editor.setTextCursor(cursor)
+        self.editor.ensureCursorVisible()
 
     def menu(self, title: str) -> QMenu:
         """The menu-bar menu called `title` (ignoring `&`), created at the end if missing."""
@@ -853,6 +920,7 @@ class MainWindow(QMainWindow):
             self.staff.set_theme(theme)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        self.closing.emit()
         if not self.maybe_save():
             event.ignore()
             return

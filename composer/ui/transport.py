@@ -6,13 +6,15 @@ signals. The main window docks the bar, gives it the current tune with `set_tune
 `sourcePositionChanged(line, column)` to its editor/staff highlight, and calls `play_from_source()` for
 "play from the cursor". A caller that builds performances itself hands them over with `set_performance()`.
 Reloading a tune keeps the chosen tempo when the tune's own tempo is unchanged, and the loop when the number
-of bars is. An audio failure is shown once in the bar and emitted once as `errorOccurred`.
+of bars is. An audio failure is shown once in the bar and emitted once as `errorOccurred`. The bar owns its
+output, instrument and volume and hands them out as a `Sound` value (`sound`, and `soundChanged` on each change).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtGui import QFontMetrics
@@ -68,6 +70,18 @@ class QtPlayer(QObject, Player):
         call_in_ui_thread(self, self.playbackFailed.emit, error)
 
 
+@dataclass(frozen=True)
+class Sound:
+    """How the transport sounds, as a value: its output (SoundFont, driver and the driver's options), the
+    instrument (a General MIDI program; None: each tune's own) and the volume (0.0–1.0)."""
+
+    soundfont: str | None = None
+    driver: str | None = None
+    driver_options: Mapping[str, str] = field(default_factory=dict)
+    program: int | None = None
+    volume: float = 0.8
+
+
 #: Widest the bar's own problem text grows, in average character widths (the tooltip has the whole message).
 STATUS_CHARACTERS = 36
 #: The tempo box's value before any tune is loaded (shown as "– bpm"); tempos run from one above it.
@@ -86,12 +100,15 @@ class TransportBar(QWidget):
     barChanged = Signal(int)  # bar index in playing order
     stateChanged = Signal(str)  # "playing", "paused", "stopped"
     errorOccurred = Signal(str)  # each distinct audio problem, once
+    soundChanged = Signal(object)  # Sound: the output, instrument or volume changed
 
     def __init__(self, parent: QWidget | None = None, *, soundfont: str | os.PathLike | None = None,
                  driver: str | None = None, driver_options: dict | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("TransportBar")
         self.player = QtPlayer(self, soundfont=soundfont, driver=driver, driver_options=driver_options)
+        self._output = (str(soundfont) if soundfont else None, driver, dict(driver_options or {}))
+        self._program: int | None = None  # what the instrument box last sent to the player
         self.performance: Performance | None = None
         self._previous: Performance | None = None  # the last performance shown, kept across a reload
         self._state = PlayerState.STOPPED
@@ -154,8 +171,7 @@ class TransportBar(QWidget):
         for program in order:
             self.instrument_combo.addItem(f"{program + 1:3d} {GM_PROGRAMS[program]}", program)
         self.instrument_combo.insertSeparator(len(FOLK_PROGRAMS))
-        self.instrument_combo.currentIndexChanged.connect(
-            lambda _: self.player.set_program(self.instrument_combo.currentData()))
+        self.instrument_combo.currentIndexChanged.connect(self._on_instrument)
 
         self.volume_slider = QSlider(Qt.Orientation.Horizontal, self, objectName="volume")
         self.volume_slider.setRange(0, 100)
@@ -163,6 +179,7 @@ class TransportBar(QWidget):
         self.volume_slider.setMaximumWidth(90)
         self.volume_slider.setToolTip("Volume")
         self.volume_slider.valueChanged.connect(lambda v: self.player.set_volume(v / 100))
+        self.volume_slider.valueChanged.connect(lambda _v: self.soundChanged.emit(self.sound))
 
         self.metronome_check = QCheckBox("Metronome", self, objectName="metronome")
         self.metronome_check.toggled.connect(self.player.set_metronome)
@@ -216,6 +233,12 @@ class TransportBar(QWidget):
         """The chosen volume, 0.0–1.0 (what the bar's slider shows)."""
         return self.volume_slider.value() / 100
 
+    @property
+    def sound(self) -> Sound:
+        """The output, instrument and volume as a value (for a player of another panel's own)."""
+        soundfont, driver, options = self._output
+        return Sound(soundfont, driver, dict(options), self._program, self.volume)
+
     def set_volume(self, volume: float) -> None:
         self.volume_slider.setValue(round(max(0.0, min(volume, 1.0)) * 100))
 
@@ -267,6 +290,8 @@ class TransportBar(QWidget):
         self._reported.clear()
         self.status_label.clear()
         self.player.set_output(soundfont=soundfont, driver=driver, driver_options=driver_options)
+        self._output = (str(soundfont) if soundfont else None, driver, dict(driver_options or {}))
+        self.soundChanged.emit(self.sound)
 
     def report_problem(self, message: str) -> None:
         """Show an audio problem in the bar and emit it as `errorOccurred`, once per distinct message."""
@@ -352,6 +377,11 @@ class TransportBar(QWidget):
             return Position(0.0, 0, playback=self.player.playback)
         index = min(max(0, self.loop_first.value() - 1), len(bars) - 1) if self.loop_check.isChecked() else 0
         return Position(bars[index].start, index, playback=self.player.playback)
+
+    def _on_instrument(self, _index: int) -> None:
+        self._program = self.instrument_combo.currentData()
+        self.player.set_program(self._program)
+        self.soundChanged.emit(self.sound)
 
     def _on_slider_released(self) -> None:
         self.player.seek_bar(self.position_slider.value())

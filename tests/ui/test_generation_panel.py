@@ -25,12 +25,10 @@ def user_data(tmp_path, monkeypatch):
 @pytest.fixture
 def make_panel(qtbot, user_data, tiny_onnx_model):
     """make_panel(window): the generation panel installed on `window`, using the tiny model, provider known."""
-    from composer.ui.generation_panel import install_generation_panel
-
     panels = []
 
     def make(window, model=tiny_onnx_model):
-        panel = install_generation_panel(window)
+        panel = window.add_generation_panel()
         panels.append(panel)
         with qtbot.waitSignal(panel.model_changed, timeout=LONG_WAIT,
                               check_params_cb=lambda path, provider: bool(provider)):
@@ -154,7 +152,7 @@ def test_switching_models_user_folder_open_and_a_broken_file(qtbot, opened, make
                           check_params_cb=lambda path, provider: path == str(reels) and bool(provider)):
         panel.model_combo.setCurrentIndex(index)
         panel.model_combo.activated.emit(index)
-    from composer.ui.generation_panel import provider_name
+    from composer.ui.cowriter.models import provider_name
 
     assert panel.model_path == reels and panel.provider.endswith("ExecutionProvider")
     assert panel.provider_label.text() == provider_name(panel.provider)
@@ -223,7 +221,8 @@ def test_a_fine_tuned_model_becomes_the_active_one(qtbot, opened, make_panel, us
 def test_settings_persist_in_their_versioned_group(qtbot, make_window, make_panel, settings):
     from composer.model.generation_plan import Mode
 
-    first = make_panel(make_window())
+    first_window = make_window()
+    first = make_panel(first_window)
     first.set_mode(Mode.NEW_TUNE)
     first.temperature_spin.setValue(0.7)
     first.top_p_spin.setValue(0.8)
@@ -232,7 +231,7 @@ def test_settings_persist_in_their_versioned_group(qtbot, make_window, make_pane
     seed = first.roll_seed()
     first.constrain_check.setChecked(False)
     model = first.model_path
-    first.main_window.close()  # kept when the window closes (a write while generating would stall it)
+    first_window.close()  # kept when the window closes (a write while generating would stall it)
     assert settings.value("generation", "version", 0, int) == 1
 
     second = make_panel(make_window(), model=model)
@@ -408,3 +407,90 @@ def test_the_form_control_shows_the_planned_form_and_candidates_keep_it(qtbot, o
     panel.set_mode(Mode.NEW_TUNE)
     assert panel.update_form_label() == "Auto: AABB, 8 bars, part A next"  # a jig: two repeated parts of 8 bars
     assert not panel.bars_spin.isEnabled()  # the form sets a new tune's length
+
+
+def test_the_panel_works_from_a_document_alone_and_asks_for_the_edit(qtbot, user_data, settings, examples,
+                                                                     tiny_onnx_model):
+    """No window at all: the Document, the text's QTextDocument and a selection in; the accepted candidate comes
+    out as a TextEdit request, and the transport's sound goes in as a value."""
+    from PySide6.QtGui import QTextDocument
+
+    from composer.model.generation_plan import Mode, Selection, TextEdit
+    from composer.ui.cowriter.panel import GenerationPanel
+    from composer.ui.document import Document
+    from composer.ui.jobs import NewestOnly
+    from composer.ui.main_window import MainWindow
+    from composer.ui.transport import Sound
+
+    text = QTextDocument()
+    text.setPlainText(examples.read_text(encoding="utf-8"))
+    position = text.findBlockByNumber(12).position() + 9  # line 13, column 10: the Kesh, after two bars
+    document = Document(text.toPlainText, NewestOnly())
+    panel = GenerationPanel(document, settings, text, lambda: Selection(position, position))
+    qtbot.addWidget(panel)
+    try:
+        with qtbot.waitSignal(panel.model_changed, timeout=LONG_WAIT,
+                              check_params_cb=lambda path, provider: bool(provider)):
+            panel.use_model(tiny_onnx_model)
+        panel.set_sound(Sound(driver="file", program=40, volume=0.5))
+        assert panel.audition.sound == Sound(driver="file", program=40, volume=0.5)
+        configure(panel, Mode.BARS, bars=2, variations=2)
+        batch = run_batch(qtbot, panel)
+        assert batch.state == "done" and batch.anchor.position() == position
+        with qtbot.waitSignal(panel.edit_requested) as requested:
+            assert panel.accept(1)
+        edit = requested.args[0]
+        assert isinstance(edit, TextEdit) and (edit.start, edit.end) == (position, position)
+        before = text.toPlainText()
+        inserted = batch.plan.accepted_text(batch.candidates[1].text)
+        assert edit.applied_to(before) == before[:position] + inserted + before[position:]
+        assert text.toPlainText() == before  # the panel asks; whoever owns the editor applies it
+        assert not [w for w in qtbot_widgets(panel) if isinstance(w, MainWindow)]
+    finally:
+        panel.shutdown()
+
+
+def qtbot_widgets(panel) -> list:
+    """The panel's ancestors (none, for a panel built alone)."""
+    found, parent = [], panel.parentWidget()
+    while parent is not None:
+        found.append(parent)
+        parent = parent.parentWidget()
+    return found
+
+
+def references_of(root, depth: int = 4) -> list:
+    """Every object the panel reaches through attributes, closures and bound methods, `depth` steps deep
+    (its helper objects and what they hold), the Qt parent chain aside."""
+    from PySide6.QtCore import QObject
+
+    seen: dict[int, object] = {}
+    frontier = [root]
+    for _ in range(depth):
+        following = []
+        for thing in frontier:
+            values = list(vars(thing).values()) if hasattr(thing, "__dict__") else []
+            values += [cell.cell_contents for cell in getattr(thing, "__closure__", None) or ()]
+            values += [getattr(thing, "__self__", None)]
+            for value in values:
+                if isinstance(value, dict):
+                    following.extend(value.values())
+                elif isinstance(value, (list, tuple, set)):
+                    following.extend(value)
+                elif value is not None and id(value) not in seen:
+                    seen[id(value)] = value
+                    if isinstance(value, QObject) or callable(value) or hasattr(value, "__dict__"):
+                        following.append(value)
+        frontier = following
+    return list(seen.values())
+
+
+def test_the_panel_in_the_window_holds_no_reference_to_it(qtbot, opened, make_panel):
+    panel = make_panel(opened)
+    opened.editor.go_to(13, 10)
+    configure(panel, "bars", bars=2, variations=1)
+    run_batch(qtbot, panel)
+    reached = references_of(panel)
+    assert panel.document in reached and panel.models in reached  # the walk does reach the panel's parts
+    assert not [thing for thing in reached if thing is opened]
+    assert not [thing for thing in reached if thing is opened.transport or thing is opened.playback]

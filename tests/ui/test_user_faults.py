@@ -107,11 +107,10 @@ def test_4_the_transport_bar_count_follows_edits_while_stopped(qtbot, make_windo
 def test_5_generate_again_gives_a_new_batch_unless_the_seed_is_fixed(qtbot, window, settle, examples,
                                                                     user_data, tiny_onnx_model):
     from composer.model.generation_plan import Mode
-    from composer.ui.generation_panel import install_generation_panel
 
     window.open_path(examples, ask=False)
     settle(window, 30_000)
-    panel = install_generation_panel(window)
+    panel = window.add_generation_panel()
     with qtbot.waitSignal(panel.model_changed, timeout=60_000, check_params_cb=lambda _p, provider: bool(provider)):
         panel.use_model(tiny_onnx_model)
     window.editor.go_to(13, 10)
@@ -174,13 +173,12 @@ def test_7_no_sound_device_is_said_once_in_the_status_bar_and_the_play_button_re
         qtbot, make_window, settings, settle, examples, user_data, tiny_onnx_model):
     from composer.model.generation_plan import Mode
     from composer.ui.audio_settings import AudioOutput
-    from composer.ui.generation_panel import install_generation_panel
 
     AudioOutput(driver="no-such-driver").save(settings)
     window = make_window()
     window.open_path(examples, ask=False)
     settle(window, 30_000)
-    panel = install_generation_panel(window)
+    panel = window.add_generation_panel()
     with qtbot.waitSignal(panel.model_changed, timeout=60_000, check_params_cb=lambda _p, provider: bool(provider)):
         panel.use_model(tiny_onnx_model)
     window.editor.go_to(13, 10)

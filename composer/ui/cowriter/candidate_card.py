@@ -1,19 +1,14 @@
-"""A generated candidate on screen: its small engraved preview, its text, and its buttons (play, compare,
-regenerate, accept); the side-by-side comparison of marked candidates; the preview renderer (worker thread)."""
+"""Candidates on screen: a card each (preview, text, Play / Compare / Again / Accept), one under another."""
 
 from __future__ import annotations
 
-import difflib
-import html
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, Qt, Signal
-from PySide6.QtGui import QColor, QFontDatabase, QImage, QPainter, QPixmap, QTextCursor
-from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFontDatabase, QPixmap, QTextCursor
 from PySide6.QtWidgets import (
-    QDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -21,18 +16,16 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QScrollArea,
     QSizePolicy,
-    QTextBrowser,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from composer.notation.engrave import engrave_svg
+from composer.ui.cowriter.previews import Preview
 
-#: Format lines put before a preview so it engraves narrow and tight.
-PREVIEW_FORMAT = ("%%pagewidth 19cm\n%%leftmargin 0.3cm\n%%rightmargin 0.3cm\n%%topspace 0\n%%musicspace 0\n"
-                  "%%staffsep 1.3cm\n%%composerspace 0\n")
-_ROOT_COLOR = re.compile(r'(<svg\b[^>]*?\bcolor=")black(")', re.S)
+if TYPE_CHECKING:
+    from composer.ui.cowriter.batches import Candidate
+
 _BAR_LINE = re.compile(r"::|:*\|+[:\]]*|\[\|")
 PLACEMENT_LABELS = {
     "cursor": "Insert at the Cursor",
@@ -40,35 +33,7 @@ PLACEMENT_LABELS = {
     "rest": "Replace the Rest of the Tune",
     "new": "Add as a New Tune",
 }
-
-
-@dataclass(frozen=True)
-class Preview:
-    """A candidate's engraving as an image, for the text it was made from (`length` characters)."""
-
-    image: QImage | None
-    length: int
-    message: str = ""
-
-
-def render_preview(text: str, width: int, ink: str = "#000000", paper: str = "#ffffff",
-                   length: int = 0) -> Preview:
-    """Engrave ABC `text` small and draw its first picture `width` pixels wide (runs in a worker thread)."""
-    engraved = engrave_svg(PREVIEW_FORMAT + text)
-    if engraved.is_empty:
-        message = engraved.messages[0].message if engraved.messages else "nothing to draw yet"
-        return Preview(None, length, message)
-    page = engraved.pages[0]
-    svg = _ROOT_COLOR.sub(rf"\g<1>{ink}\g<2>", page.svg, count=1)
-    renderer = QSvgRenderer(QByteArray(svg.encode("utf-8")))
-    height = max(1, round(page.height * width / max(page.width, 1.0)))
-    image = QImage(width, height, QImage.Format.Format_ARGB32_Premultiplied)
-    image.fill(QColor(paper))
-    painter = QPainter(image)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    renderer.render(painter)
-    painter.end()
-    return Preview(image, length)
+REASON_LABELS = {"end": "complete", "bars": "bars done", "chars": "length limit", "cancelled": "cancelled"}
 
 
 def bar_count(text: str) -> int:
@@ -76,7 +41,7 @@ def bar_count(text: str) -> int:
     return len(_BAR_LINE.findall(re.sub(r'"[^"]*"', "", text)))
 
 
-def _fixed_font():
+def fixed_font():
     return QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
 
 
@@ -117,7 +82,7 @@ class CandidateCard(QFrame):
         self.text_view = QPlainTextEdit()
         self.text_view.setObjectName("text")
         self.text_view.setReadOnly(True)
-        self.text_view.setFont(_fixed_font())
+        self.text_view.setFont(fixed_font())
         self.text_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.text_view.setFixedHeight(self.text_view.fontMetrics().lineSpacing() * 4 + 12)
         self._shown_text = ""
@@ -170,6 +135,17 @@ class CandidateCard(QFrame):
     def set_state(self, text: str) -> None:
         self.state_label.setText(text)
 
+    def show_candidate(self, candidate: Candidate, *, can_sample_again: bool) -> None:
+        """Show the candidate's text so far and its state (`sampling… 3 bars`, `8 bars · complete`)."""
+        self.set_text(candidate.text)
+        bars = bar_count(candidate.text)
+        if candidate.reason is None:
+            self.set_state(f"sampling… {bars} bars")
+        else:
+            self.set_state(f"{bars} bars · {REASON_LABELS.get(candidate.reason, candidate.reason)}")
+        self.set_finished(candidate.finished and candidate.reason != "failed")
+        self.regenerate_button.setEnabled(candidate.finished and can_sample_again)
+
     def set_finished(self, finished: bool) -> None:
         """Play, regenerate and accept only once the candidate is complete."""
         for button in (self.play_button, self.regenerate_button, self.accept_button):
@@ -191,72 +167,55 @@ class CandidateCard(QFrame):
         self.play_button.setText("Stop" if playing else "Play")
 
 
-def differing_bars_html(text: str, reference: str) -> str:
-    """`text` as HTML with the bars that are not in `reference` in bold (both split at bar lines)."""
-    def bars(value: str) -> list[str]:
-        return [piece for piece in re.split(r"(?<=\|)", value) if piece]
-
-    mine, theirs = bars(text), bars(reference)
-    same = [False] * len(mine)
-    for block in difflib.SequenceMatcher(a=mine, b=theirs, autojunk=False).get_matching_blocks():
-        for i in range(block.a, block.a + block.size):
-            same[i] = True
-    pieces = [html.escape(bar) if kept else f"<b><u>{html.escape(bar)}</u></b>"
-              for bar, kept in zip(mine, same, strict=True)]
-    return "<pre style='white-space: pre-wrap'>" + "".join(pieces) + "</pre>"
-
-
-class CompareDialog(QDialog):
-    """Marked candidates side by side: preview and text, the bars that differ from the first one in bold."""
+class CandidateCards(QScrollArea):
+    """The shown batch's cards, one under another; their buttons' signals name the candidate by index."""
 
     play_clicked = Signal(int)
-    accept_clicked = Signal(int, str)
+    compare_toggled = Signal(int, bool)
+    regenerate_clicked = Signal(int)
+    accept_clicked = Signal(int, str)  # index, placement ("" = the default)
+    accept_menu_opening = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Compare Candidates")
-        self.setObjectName("compare-candidates")
-        self.resize(1000, 560)
-        self.columns: list[QWidget] = []
-        self._row = QHBoxLayout()
-        holder = QWidget()
-        holder.setLayout(self._row)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(holder)
-        layout = QVBoxLayout(self)
-        layout.addWidget(scroll)
+        self.cards: list[CandidateCard] = []
+        self.holder = QWidget(objectName="cards")
+        self._layout = QVBoxLayout(self.holder)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setSpacing(6)
+        self._layout.addStretch(1)
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setWidget(self.holder)
 
-    def show_candidates(self, entries: Sequence[tuple[int, str, Preview | None]]) -> None:
-        """Show (index, generated text, preview) for each marked candidate, in order."""
-        while self._row.count():
-            item = self._row.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
-        self.columns = []
-        reference = entries[0][1] if entries else ""
-        for index, text, preview in entries:
-            column = QFrame()
-            column.setFrameShape(QFrame.Shape.StyledPanel)
-            column.setObjectName(f"compare-{index + 1}")
-            box = QVBoxLayout(column)
-            top = QHBoxLayout()
-            top.addWidget(QLabel(f"<b>Candidate {index + 1}</b>"), 1)
-            play = QToolButton(text="Play")
-            play.clicked.connect(lambda _checked=False, i=index: self.play_clicked.emit(i))
-            accept = QToolButton(text="Accept")
-            accept.clicked.connect(lambda _checked=False, i=index: self.accept_clicked.emit(i, ""))
-            top.addWidget(play)
-            top.addWidget(accept)
-            box.addLayout(top)
-            picture = QLabel()
-            if preview is not None and preview.image is not None:
-                picture.setPixmap(QPixmap.fromImage(preview.image))
-            box.addWidget(picture)
-            words = QTextBrowser()
-            words.setObjectName("compare-text")
-            words.setFont(_fixed_font())
-            words.setHtml(differing_bars_html(text, reference))
-            box.addWidget(words, 1)
-            self._row.addWidget(column)
-            self.columns.append(column)
+    def show_candidates(self, candidates: Sequence[Candidate], placements: Sequence[str],
+                        has_selection: bool) -> None:
+        """A new card for each candidate (the old cards go), with its preview and the Accept places offered."""
+        for card in self.cards:
+            self._layout.removeWidget(card)
+            card.deleteLater()
+        self.cards = []
+        for candidate in candidates:
+            card = CandidateCard(candidate.index)
+            card.set_placements(placements, has_selection)
+            card.play_clicked.connect(self.play_clicked)
+            card.compare_toggled.connect(self.compare_toggled)
+            card.regenerate_clicked.connect(self.regenerate_clicked)
+            card.accept_clicked.connect(self.accept_clicked)
+            card.accept_menu.aboutToShow.connect(self.accept_menu_opening)
+            self._layout.insertWidget(self._layout.count() - 1, card)
+            self.cards.append(card)
+            card.set_preview(candidate.preview)
+
+    def set_placements(self, placements: Sequence[str], has_selection: bool) -> None:
+        for card in self.cards:
+            card.set_placements(placements, has_selection)
+
+    def marked(self) -> list[int]:
+        """The candidates marked Compare, in order."""
+        return [card.index for card in self.cards if card.compare_button.isChecked()]
+
+    def show_silence(self) -> None:
+        """Every Play button says Play."""
+        for card in self.cards:
+            card.set_playing(False)

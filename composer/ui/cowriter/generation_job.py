@@ -1,10 +1,4 @@
-"""Generation off the UI thread: `Generator.stream` on a Python thread, its events handed to the UI thread in
-small batches (a few a second, not one signal per character), cancellable between two sampling steps.
-
-Models are loaded once per file (and file version) and shared: onnxruntime sessions are safe to run from any
-thread. While a job runs, the interpreter hands the GIL over every GIL_SWITCH_SECONDS (not the default 5 ms): the
-sampling loop is Python, and each call the UI thread makes into Qt may wait that long to get the GIL back.
-"""
+"""Generation off the UI thread: `Generator.stream` on a Python thread, its events handed over in small batches."""
 
 from __future__ import annotations
 
@@ -32,7 +26,8 @@ _models_lock = threading.Lock()
 
 def load_model(path: str | os.PathLike) -> OnnxModel:
     """The OnnxModel of exactly the file `path` (the caller chooses between a model's float32 and int8 files),
-    loaded on first use (ModelError for a missing or non-contract file)."""
+    loaded on first use (ModelError for a missing or non-contract file). Models are loaded once per file (and file
+    version) and shared: onnxruntime sessions are safe to run from any thread."""
     where = Path(path).resolve()
     try:
         version = where.stat().st_mtime_ns
@@ -50,7 +45,12 @@ def load_model(path: str | os.PathLike) -> OnnxModel:
 
 
 class GenerationJob(QObject):
-    """One run of the generator over `request` with the model at `model_path`.
+    """One run of the generator over `request` with the model at `model_path`, on a Python thread.
+
+    Events reach the UI thread in small batches (a few a second, not one signal per character); `cancel()` stops
+    it between two sampling steps. While it runs, the interpreter hands the GIL over every GIL_SWITCH_SECONDS (not
+    the default 5 ms): the sampling loop is Python, and each call the UI thread makes into Qt may wait that long
+    to get the GIL back.
 
     `events` carries tuples of engine events (Started, Sampled, Finished) in order; `ended` follows the last
     of them with "done" or "cancelled"; `failed` carries an exception (a bad model file, say) instead.
