@@ -1,7 +1,7 @@
 """Benchmark: export time against tune length, for 125 to 2,000 bars; linear time gives a ratio of about 16.
 
 Each tune is Cooley's (16 bars, with repeats and grace notes) played round until it has the number of bars.
-Every export runs in a fresh process, so that music21's caches and the score cache of composer.notation.midi
+Every export runs in a fresh process, so that music21's caches and the score cache of composer.notation.played_score
 count the same for every length. Prints the seconds per length and format and the ratio of the longest to
 the shortest; the target is a ratio of at most 24.
 
@@ -25,13 +25,12 @@ TARGET_RATIO = 24.0
 _CHILD = """
 import sys, time
 from composer.abc.tunebook import read_tunebook
-from composer.commands.export import EXPORTERS
-import argparse
+from composer.export import ExportOptions, export_tunes
 import music21  # noqa: F401
 book = read_tunebook(sys.argv[1])
-args = argparse.Namespace(accompaniment=False, tempo=None, program=None, soundfont=None, canonical=False)
+options = ExportOptions(suffix=sys.argv[3])
 start = time.perf_counter()
-EXPORTERS[sys.argv[3]](book, list(book.tunes), __import__("pathlib").Path(sys.argv[2]), args)
+export_tunes(book, sys.argv[2], options)
 print(time.perf_counter() - start)
 """
 

@@ -26,11 +26,12 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressBar, QToolBar
 
-from composer.abc.tunebook import Tune, read_string
+from composer.abc.tunebook import read_string
 from composer.audio.performance import Performance
 from composer.audio.player import PlayerState
 from composer.audio.soundfonts import read_soundfont
 from composer.errors import AudioError
+from composer.export import ExportOptions, export_text
 from composer.notation.time_limit import EXPORT_TIME_LIMIT, ExportCancelled, run_with_time_limit
 from composer.ui.audio_settings import AudioOutput, AudioSettingsDialog
 from composer.ui.courier import call_in_ui_thread, prepare_courier
@@ -80,18 +81,6 @@ def prepare_tune_at(text: str, line: int) -> PreparedTune | None:
     except Exception:  # noqa: BLE001  (the mark falls back to one character)
         lengths = {}
     return PreparedTune(tune.line, tune.text(), performance, lengths)
-
-
-def write_tune_wav(tune: Tune, path: str, soundfont: str | None, program: int | None,
-                   tempo_factor: float) -> str:
-    """Render `tune` to a WAV file at `path` (atomically) at its own tempo times `tempo_factor`; runs in a
-    worker thread and returns `path`."""
-    from composer.audio.performance import tune_tempo
-    from composer.audio.render import export_wav
-
-    tempo = tune_tempo(tune) * tempo_factor if abs(tempo_factor - 1.0) > 1e-6 else None
-    export_wav(tune, path, soundfont=soundfont, program=program, tempo=tempo)
-    return path
 
 
 class PlaybackJobs(QObject):
@@ -451,10 +440,11 @@ class Playback(QObject):
             self.transport.report_problem(problem)
         self._requests += 1
         cancelled = self._export_cancels[self._requests] = threading.Event()
-        render = functools.partial(run_with_time_limit, write_tune_wav, limit=self.export_time_limit,
+        options = ExportOptions(suffix=".wav", line=tune.line, soundfont=soundfont,
+                                program=self.transport.player.program, speed=factor if factor > 0 else 1.0)
+        render = functools.partial(run_with_time_limit, export_text, limit=self.export_time_limit,
                                    cancelled=cancelled)
-        finished = self.jobs.submit(EXPORT, self._requests, render, tune, os.fspath(path), soundfont,
-                                    self.transport.player.program, factor)
+        finished = self.jobs.submit(EXPORT, self._requests, render, self.window.text, os.fspath(path), options)
         self._exports[self._requests] = (os.fspath(path), finished)
         self.progress.show()
         self.window.statusBar().showMessage(f"Exporting WAV to {Path(path).name}…")

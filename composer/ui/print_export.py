@@ -12,7 +12,8 @@ object that does the work. It needs from `window` (a QMainWindow):
 
 Engraving, exporting and importing run in the job system (composer.ui.jobs) off the UI thread with text
 snapshots; only the painting of engraved pages onto a QPrinter happens in the UI thread, as Qt requires.
-Each export runs in a child process under a time limit (composer.notation.time_limit) and Cancel Export stops it.
+Exports go through composer.export (ExportOptions, the writers table the command line uses too), each in a
+child process under a time limit (composer.notation.time_limit); Cancel Export stops it.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QDialog, QFileDialog, QMainWindow, QMenu, QMessageBox
 
 from composer.abc.tunebook import read_string
-from composer.notation.export_files import musicxml_file_of, pdf_file_of, svg_files_of
+from composer.export import ExportOptions, Outcome, export_text
 from composer.notation.pages import PageFormat, tunebook_text
 from composer.notation.svg_pages import SvgPage, engrave_pages
 from composer.notation.time_limit import EXPORT_TIME_LIMIT, run_with_time_limit
@@ -39,6 +40,8 @@ __all__ = ["IMPORT_FILTER", "PrintExport", "install_print_export_actions", "prin
 
 IMPORT_FILTER = "Scores (*.musicxml *.xml *.mxl *.mid *.midi);;MusicXML (*.musicxml *.xml *.mxl);;MIDI (*.mid *.midi)"
 TUNE, BOOK = "tune", "book"
+#: The formats of this menu; the window's ABC, MIDI and WAV exports sit beside them.
+EXPORT_FILTERS = {".pdf": "PDF (*.pdf)", ".svg": "SVG pages (*.svg)", ".musicxml": "MusicXML (*.musicxml)"}
 
 
 def printed_text(text: str, line: int | None, scope: str) -> str:
@@ -92,9 +95,6 @@ def _import(path: str):
     return import_score_file(path)
 
 
-_WRITERS = {".pdf": pdf_file_of, ".svg": svg_files_of, ".musicxml": musicxml_file_of}
-
-
 class PrintExport(QObject):
     """The print, export and import actions of one window, and the background work behind them."""
 
@@ -140,10 +140,13 @@ class PrintExport(QObject):
         return action
 
     # ------------------------------------------------------------------------------------- snapshots
+    def _cursor_line(self) -> int | None:
+        tune = self.window.current_tune
+        return tune.line if tune is not None else None
+
     def text_for(self, scope: str) -> str:
         """The text to print or export for `scope` (TUNE or BOOK), from the editor as it is now."""
-        line = self.window.current_tune.line if self.window.current_tune is not None else None
-        return printed_text(self.window.text, line, scope)
+        return printed_text(self.window.text, self._cursor_line(), scope)
 
     def _suggested_path(self, scope: str, suffix: str) -> str:
         tune = self.window.current_tune
@@ -184,9 +187,8 @@ class PrintExport(QObject):
         if not self.text_for(scope):
             self._no_tune("Export")
             return
-        filters = {".pdf": "PDF (*.pdf)", ".svg": "SVG pages (*.svg)", ".musicxml": "MusicXML (*.musicxml)"}
         name, _ = QFileDialog.getSaveFileName(self.window, f"Export as {suffix[1:].upper()}",
-                                              self._suggested_path(scope, suffix), filters[suffix])
+                                              self._suggested_path(scope, suffix), EXPORT_FILTERS[suffix])
         if name:
             self.export_to(name, scope)
 
@@ -194,18 +196,21 @@ class PrintExport(QObject):
         """Write `scope` to `path` in the background, the format by extension (.pdf, .svg, .musicxml; MusicXML
         takes the current tune only); emits `exported` with the files written. Returns the request number."""
         path = Path(path)
-        writer = _WRITERS.get(path.suffix.lower())
-        if writer is None:
-            raise ValueError(f"cannot export to {path.name}: use {', '.join(_WRITERS)}")
-        text = self.text_for(TUNE if writer is musicxml_file_of else scope)
-        if not text:
+        suffix = path.suffix.lower()
+        if suffix not in EXPORT_FILTERS:
+            raise ValueError(f"cannot export to {path.name}: use {', '.join(EXPORT_FILTERS)}")
+        tune = self.window.current_tune  # the first tune when the cursor is above every tune
+        if tune is None:
             return 0
+        whole = scope == BOOK and suffix != ".musicxml"
+        options = ExportOptions(suffix=suffix, line=None if whole else tune.line,
+                                page_format=page_format_of(self.printer))
         self.window.statusBar().showMessage(f"Exporting {path.name}…")
         self.export_cancelled = threading.Event()
         self.cancel_export_action.setEnabled(True)
-        job = functools.partial(run_with_time_limit, writer, limit=self.export_time_limit,
+        job = functools.partial(run_with_time_limit, export_text, limit=self.export_time_limit,
                                 cancelled=self.export_cancelled)
-        return self.jobs.submit("export", job, text, str(path), page_format_of(self.printer))
+        return self.jobs.submit("export", job, self.window.text, str(path), options)
 
     def cancel_export(self) -> None:
         """Stop the export that is running (its child process is killed; no file is left half written)."""
@@ -234,8 +239,7 @@ class PrintExport(QObject):
             self.printed.emit(sheets)
         elif lane == "export":
             self.cancel_export_action.setEnabled(False)
-            status.showMessage(f"Exported {', '.join(Path(p).name for p in result)}", 5000)
-            self.exported.emit(result)
+            self._exported(result)
         elif lane == "import":
             if not self.window.maybe_save():
                 status.showMessage("Import cancelled", 3000)
@@ -246,6 +250,16 @@ class PrintExport(QObject):
             if report:
                 self._show_report(report)
             self.imported.emit(result)
+
+    def _exported(self, outcome: Outcome) -> None:
+        """Say what was written, and which tunes were left out and why."""
+        self.window.statusBar().showMessage(f"Exported {', '.join(p.name for p in outcome.written)}", 5000)
+        if outcome.failed:
+            self._show_message(QMessageBox.Icon.Warning, "Some tunes were not exported",
+                               f"{len(outcome.failed)} tune{'s' if len(outcome.failed) > 1 else ''} could not be "
+                               "exported; the others were.",
+                               "\n".join(str(error) for error in outcome.failed))
+        self.exported.emit([str(p) for p in outcome.written])
 
     def _on_failed(self, lane: str, error: Exception) -> None:
         what = {"print": "Print", "export": "Export", "import": "Import"}.get(lane, lane)

@@ -12,7 +12,7 @@ import pytest
 from composer.abc.corpora import nottingham_dir
 from composer.abc.tunebook import read_tunebook
 from composer.cli import main
-from composer.commands.export import EXPORTERS
+from composer.export import EXPORTERS
 
 SLIP_JIGS = nottingham_dir() / "slip.abc"
 

@@ -132,6 +132,23 @@ def test_an_export_can_be_cancelled_and_runs_under_a_time_limit(controlled, qtbo
     assert [p.name for p in tmp_path.iterdir() if "book" in p.name] == []  # no temporary file either
 
 
+def test_a_tunebook_export_writes_the_good_tunes_and_says_which_were_left_out(window, qtbot, tmp_path):
+    from composer.ui.print_export import install_print_export_actions
+
+    window.load_text("X:1\nT:Good\nM:4/4\nL:1/8\nK:D\nABcd efga|]\n\n"
+                     "X:2\nT:Huge Meter\nM:999999/1\nL:1/8\nK:D\nABcd|]\n\n"
+                     "X:3\nT:Zero Unit\nM:4/4\nL:1/0\nK:D\nABcd|]\n", None)
+    controller = install_print_export_actions(window, window.menu("File"), window.export_menu)
+    with qtbot.waitSignal(controller.exported, timeout=60_000) as done:
+        controller.export_to(tmp_path / "book.svg", "book")
+    assert done.args == [[str(tmp_path / "book.svg")]]  # one page: the good tune
+    assert "Huge Meter" not in (tmp_path / "book.svg").read_text(encoding="utf-8")
+    box = controller.message_box
+    assert box.isVisible() and "2 tunes could not be exported" in box.text()
+    assert "tune X:2" in box.informativeText() and "M:999999/1" in box.informativeText()
+    assert "tune X:3" in box.informativeText() and "L:1/0" in box.informativeText()
+
+
 def test_an_import_becomes_the_untitled_document_and_reports_what_was_left_out(controlled, qtbot, tmp_path):
     from composer.notation.midi import write_midi
 
