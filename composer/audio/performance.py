@@ -173,7 +173,8 @@ def build_performance(tune: Tune, *, tempo_qpm: float | None = None, program: in
     """
     quarter_bpm = tempo_qpm if tempo_qpm and tempo_qpm > 0 else tune_tempo(tune)
     meter = effective_meter(tune)
-    from composer.notation.midi import ACCOMPANIMENT_CHANNEL, note_events
+    from composer.notation.accompaniment import ACCOMPANIMENT_CHANNEL
+    from composer.notation.midi import note_events
 
     events = note_events(tune, accompaniment=accompaniment, tempo_bpm=quarter_bpm, program=program or 0)
     melody = [e for e in events if e.channel != ACCOMPANIMENT_CHANNEL]

@@ -16,7 +16,8 @@ from support.abc2midi_judge import (
 from composer.abc.corpora import nottingham_dir
 from composer.abc.tunebook import read_string, read_tunebook
 from composer.errors import AbcError
-from composer.notation.midi import ACCOMPANIMENT_CHANNEL, midi_file, note_events, tempo_qpm, write_midi
+from composer.notation.accompaniment import ACCOMPANIMENT_CHANNEL
+from composer.notation.midi import midi_file, note_events, tempo_qpm, write_midi
 from composer.notation.music21_mends import mend_chord_symbol
 
 pytestmark = pytest.mark.skipif(not abc2midi_available(), reason="abc2midi (Debian abcmidi) is not installed")

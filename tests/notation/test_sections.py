@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from composer.abc.tunebook import read_string, read_tunebook
-from composer.notation import midi, music21_abc, sections
+from composer.notation import midi, music21_abc, played_score, sections
 from composer.notation.musicxml import written_notes
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "resources" / "examples.abc"
@@ -40,10 +40,10 @@ def test_a_short_tune_is_read_whole():
 def test_sections_play_exactly_as_the_whole_tune(monkeypatch, accompaniment):
     tune = long_tune(3)
     in_sections = midi.note_events(tune, accompaniment=accompaniment)
-    midi._expanded_score.cache_clear()
+    played_score.expanded_score.cache_clear()
     monkeypatch.setattr(sections, "SECTION_BARS", 10**9)
     whole = midi.note_events(tune, accompaniment=accompaniment)
-    midi._expanded_score.cache_clear()
+    played_score.expanded_score.cache_clear()
     assert len(sections.section_texts(music21_abc.music21_text(tune))) == 1
     assert in_sections == whole
 

@@ -22,7 +22,8 @@ import mido
 from composer.abc.tunebook import Tune
 from composer.errors import AbcError
 from composer.notation.abc_writer import standalone_tune_text
-from composer.notation.midi import DRUM_CHANNEL, note_events, tempo_qpm
+from composer.notation.midi import note_events, tempo_qpm
+from composer.notation.played_score import DRUM_CHANNEL
 
 __all__ = [
     "Comparison", "abc2midi_available", "abc2midi_melody", "compare_with_abc2midi", "midi_note_problems",
