@@ -18,7 +18,8 @@ from composer.abc.tokens import parse_length
 from composer.abc.tunebook import read_string, read_tunebook
 from composer.cli import main as composer
 from composer.errors import AbcError
-from composer.notation.abc_from_score import abc_from_score, abc_length, abc_pitch, import_score_file
+from composer.notation.abc_from_score import abc_from_score, import_score_file
+from composer.notation.abc_spelling import abc_length, abc_pitch
 from composer.notation.midi import write_midi
 from composer.notation.musicxml import write_musicxml
 
