@@ -5,13 +5,13 @@ commands, so they never block the caller and never touch FluidSynth from two thr
 through hook methods (`state_changed`, `position_changed`, `loaded`, `finished`, `failed`) called from the
 worker thread with frozen records: subclass and override them (composer.ui.transport turns them into Qt
 signals). Errors never escape the worker: they become an AudioError (or AbcError) passed to `failed`.
+What sounds when is composer.audio.note_schedule's; the synthesizer it sounds through, composer.audio.live_output's.
 """
 
 from __future__ import annotations
 
 import atexit
 import bisect
-import heapq
 import os
 import queue
 import threading
@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from composer.abc.tunebook import Tune
+from composer.audio.live_output import LiveOutput
+from composer.audio.note_schedule import NoteSchedule
 from composer.audio.performance import (
     ACCOMPANIMENT,
     COUNT_IN,
@@ -32,7 +34,6 @@ from composer.audio.performance import (
     count_in_clicks,
 )
 from composer.audio.soundfonts import SoundFont
-from composer.audio.synth import Synthesizer
 from composer.errors import ComposerError
 
 #: How often position_changed fires between notes, in seconds of wall time.
@@ -82,9 +83,6 @@ class Player:
 
     def __init__(self, *, soundfont: str | os.PathLike | SoundFont | None = None, driver: str | None = None,
                  driver_options: dict[str, str | int | float] | None = None) -> None:
-        self._soundfont = soundfont
-        self._driver = driver
-        self._driver_options = dict(driver_options or {})
         self._commands: queue.Queue[tuple[str, tuple, int]] = queue.Queue()
         #: The current playback's number, raised in the caller's thread by stop, load and set_output: a
         #: position reported under an older number belongs to a playback that has ended (drop it if it arrives
@@ -97,24 +95,27 @@ class Player:
         self.performance: Performance | None = None
         self.state = PlayerState.STOPPED
         self.position = Position(0.0, 0)
-        self.tempo_factor = 1.0
         self.program: int | None = None
         self.volume = 0.8
         self.metronome = False
         self.accompaniment = False
         self.count_in_bars = 0
         self.loop: Loop | None = None
-        self.output_error: ComposerError | None = None
         # Worker-only playing state.
-        self._synth: Synthesizer | None = None
-        self._anchor_wall = 0.0
-        self._anchor_time = 0.0
-        self._music_start = 0.0
-        self._next_note = 0
-        self._count_in: list[PlayedNote] = []
-        self._offs: list[tuple[float, int, int]] = []
+        self._output = LiveOutput(soundfont, driver, dict(driver_options or {}))
+        self._schedule = NoteSchedule()
         self._last_report = 0.0
         self._sounding: PlayedNote | None = None
+
+    @property
+    def tempo_factor(self) -> float:
+        """The factor of the performance's tempo played at (see set_tempo_factor)."""
+        return self._schedule.factor
+
+    @property
+    def output_error(self) -> ComposerError | None:
+        """Why the audio output could not be opened, until the output is changed (see set_output)."""
+        return self._output.error
 
     # -- hooks (called from the worker thread) ------------------------------------------------------------
 
@@ -269,9 +270,7 @@ class Player:
 
     def _shutdown(self) -> None:
         self._silence()
-        if self._synth is not None:
-            self._synth.close()
-            self._synth = None
+        self._output.close()
         self._set_state(PlayerState.STOPPED)
 
     # commands
@@ -305,9 +304,9 @@ class Player:
             first, last = self._loop_span()
             if not first <= start < last:
                 start = first
-        self._count_in = count_in_clicks(self.performance, start, self.count_in_bars) \
-            if self.count_in_bars else []
-        self._start_at(self._count_in[0].start if self._count_in else start, start)
+        count_in = count_in_clicks(self.performance, start, self.count_in_bars) if self.count_in_bars else []
+        self._schedule.count_in = count_in
+        self._start_at(count_in[0].start if count_in else start, start)
         self._set_state(PlayerState.PLAYING)
 
     def _do_play_bar(self, bar: int) -> None:
@@ -317,7 +316,7 @@ class Player:
 
     def _do_pause(self) -> None:
         if self.state is PlayerState.PLAYING:
-            time_ = max(self._now(), 0.0)
+            time_ = max(self._schedule.now(), 0.0)
             self._silence()
             self._set_state(PlayerState.PAUSED)
             self._report(time_, force=True)
@@ -337,7 +336,7 @@ class Player:
         time_ = max(0.0, min(time_, self.performance.duration))
         if self.state is PlayerState.PLAYING:
             self._silence()
-            self._count_in = []
+            self._schedule.count_in = []
             self._start_at(time_, time_)
         else:
             self._report(time_, force=True)
@@ -354,30 +353,24 @@ class Player:
         self.loop = loop
 
     def _do_tempo(self, factor: float) -> None:
-        if self.state is PlayerState.PLAYING:
-            now = self._now()
-            self.tempo_factor = factor
-            self._anchor_time, self._anchor_wall = now, time.monotonic()
-        else:
-            self.tempo_factor = factor
+        self._schedule.set_factor(factor, running=self.state is PlayerState.PLAYING)
 
     def _do_program(self, program: int | None) -> None:
         self.program = program
-        if self._synth is not None:
-            self._apply_programs()
+        self._apply_programs()
 
     def _do_volume(self, volume: float) -> None:
         self.volume = volume
-        if self._synth is not None:
-            self._synth.set_gain(BASE_GAIN * volume)
+        self._output.set_gain(BASE_GAIN * volume)
 
     def _do_metronome(self, on: bool) -> None:
         self.metronome = on
 
     def _do_accompaniment(self, on: bool) -> None:
         self.accompaniment = on
-        if not on and self._synth is not None:
-            self._release(lambda channel: self._part_of_channel(channel) == ACCOMPANIMENT)
+        if not on and self._output.synth is not None:
+            for channel, pitch in self._schedule.release(lambda c: self._part_of_channel(c) == ACCOMPANIMENT):
+                self._output.note_off(channel, pitch)
 
     def _do_count_in(self, bars: int) -> None:
         self.count_in_bars = bars
@@ -385,41 +378,18 @@ class Player:
     def _do_output(self, soundfont, driver, driver_options) -> None:
         self._silence()
         self._set_state(PlayerState.STOPPED)
-        if self._synth is not None:
-            self._synth.close()
-            self._synth = None
-        self._soundfont, self._driver, self._driver_options = soundfont, driver, driver_options
-        self.output_error = None
+        self._output.change(soundfont, driver, driver_options)
 
     # playing
 
     def _open_output(self) -> None:
-        if self._synth is not None and self._synth.has_output:
-            return
-        if self.output_error is not None:
-            raise self.output_error  # said once already by the caller; do not retry every time
-        try:
-            synth = Synthesizer(self._soundfont)
-            try:
-                synth.open_output(self._driver, self._driver_options)
-            except ComposerError:
-                synth.close()
-                raise
-        except ComposerError as exc:
-            self.output_error = exc
-            raise
-        self._synth = synth
-        synth.set_gain(BASE_GAIN * self.volume)
-        self._apply_programs()
+        if self._output.open():
+            self._output.set_gain(BASE_GAIN * self.volume)
+            self._apply_programs()
 
     def _apply_programs(self) -> None:
-        if self.performance is None or self._synth is None:
-            return
-        for note in self.performance.notes:
-            if note.part == MELODY and self.program is not None:
-                self._synth.set_program(note.channel, self.program)
-            else:
-                self._synth.set_program(note.channel, note.program)
+        if self.performance is not None:
+            self._output.set_programs(self.performance.notes, self.program)
 
     def _part_of_channel(self, channel: int) -> str | None:
         for note in self.performance.notes if self.performance else ():
@@ -440,15 +410,9 @@ class Player:
 
     def _start_at(self, clock_time: float, music_time: float) -> None:
         """Start the clock at `clock_time` (before `music_time` when counting in); notes from `music_time`."""
-        self._anchor_time, self._anchor_wall = clock_time, time.monotonic()
-        self._music_start = music_time
-        starts = [n.start for n in self.performance.notes]
-        self._next_note = bisect.bisect_left(starts, music_time - 1e-6)
+        self._schedule.start_at(self.performance.notes, clock_time, music_time)
         self._sounding = None
         self._report(clock_time, force=True)
-
-    def _now(self) -> float:
-        return self._anchor_time + (time.monotonic() - self._anchor_wall) * self.tempo_factor
 
     def _audible(self, note: PlayedNote) -> bool:
         if note.part == MELODY or note.part == COUNT_IN:
@@ -460,20 +424,18 @@ class Player:
         return False
 
     def _sound(self, note: PlayedNote) -> None:
-        if self._synth is None or not self._audible(note):
+        if self._output.synth is None or not self._audible(note):
             return
-        self._synth.noteon(note.channel, note.pitch, note.velocity)
-        heapq.heappush(self._offs, (note.end, note.channel, note.pitch))
+        self._output.note_on(note)
+        self._schedule.hold(note)
 
     def _tick(self) -> None:
         performance = self.performance
-        now = self._now()
-        while self._offs and self._offs[0][0] <= now:
-            _, channel, pitch = heapq.heappop(self._offs)
-            if self._synth is not None:
-                self._synth.noteoff(channel, pitch)
-        while self._count_in and self._count_in[0].start <= now:
-            self._sound(self._count_in.pop(0))
+        now = self._schedule.now()
+        for channel, pitch in self._schedule.offs_due(now):
+            self._output.note_off(channel, pitch)
+        for click in self._schedule.count_in_due(now):
+            self._sound(click)
         notes = performance.notes
         if self.loop is not None:
             first, last = self._loop_span()
@@ -482,9 +444,7 @@ class Player:
                 self._start_at(first, first)
                 now = first
         started = None
-        while self._next_note < len(notes) and notes[self._next_note].start <= now:
-            note = notes[self._next_note]
-            self._next_note += 1
+        for note in self._schedule.notes_due(notes, now):
             self._sound(note)
             if note.part == MELODY:
                 started = note
@@ -493,7 +453,7 @@ class Player:
             self._report(now, force=True)
         elif time.monotonic() - self._last_report >= POSITION_INTERVAL:
             self._report(now)
-        if self._next_note >= len(notes) and not self._offs and now >= performance.duration:
+        if self._schedule.next_note >= len(notes) and not self._schedule.offs and now >= performance.duration:
             self._silence()
             self._set_state(PlayerState.STOPPED)
             self._report(self._home(), force=True)
@@ -501,22 +461,14 @@ class Player:
 
     def _wake_in(self) -> float:
         """Wall seconds until the next thing to do (a note on or off, a loop end, a position report)."""
-        now = self._now()
-        due = [now + POSITION_INTERVAL * self.tempo_factor]
-        if self.performance is not None and self._next_note < len(self.performance.notes):
-            due.append(self.performance.notes[self._next_note].start)
-        if self._offs:
-            due.append(self._offs[0][0])
-        if self._count_in:
-            due.append(self._count_in[0].start)
-        if self.loop is not None:
-            due.append(self._loop_span()[1])
-        return max(0.0, (min(due) - now) / self.tempo_factor)
+        notes = self.performance.notes if self.performance is not None else ()
+        loop_end = self._loop_span()[1] if self.loop is not None else None
+        return self._schedule.wall_seconds_to_next(notes, POSITION_INTERVAL, loop_end)
 
     def _report(self, time_: float, *, force: bool = False) -> None:
         performance = self.performance
         bar = performance.bar_at(time_) if performance else None
-        counting = self.state is PlayerState.PLAYING and time_ < self._music_start - 1e-6
+        counting = self.state is PlayerState.PLAYING and time_ < self._schedule.music_start - 1e-6
         note = self._sounding
         if note is not None and not note.start <= time_ < note.end + 0.05:
             note = None
@@ -540,17 +492,5 @@ class Player:
         return None
 
     def _silence(self, release: bool = False) -> None:
-        self._offs.clear()
-        self._count_in = []
-        if self._synth is not None:
-            self._synth.all_notes_off(immediately=not release)
-
-    def _release(self, which) -> None:
-        kept = []
-        for end, channel, pitch in self._offs:
-            if which(channel):
-                self._synth.noteoff(channel, pitch)
-            else:
-                kept.append((end, channel, pitch))
-        heapq.heapify(kept)
-        self._offs = kept
+        self._schedule.clear()
+        self._output.all_notes_off(immediately=not release)
