@@ -39,7 +39,6 @@ def main() -> int:
     from composer.abc.corpora import nottingham_dir
     from composer.abc.tunebook import read_tunebook
     from composer.ui.app import create_application
-    from composer.ui.finetune_tab import install_finetune_tab
     from composer.ui.main_window import MainWindow
     from composer.ui.settings import Settings
 
@@ -59,7 +58,7 @@ def main() -> int:
 
     settings = Settings(QSettings(str(scratch / "settings.ini"), QSettings.Format.IniFormat))
     window = MainWindow(settings=settings, autosave_folder=scratch / "autosave")
-    tab = install_finetune_tab(window)
+    tab = window.add_finetune_tab()
     window.resize(*SIZE)
     window.show()
     window.tabs.setCurrentWidget(tab)

@@ -6,14 +6,12 @@ import argparse
 import json
 import signal
 import threading
-from dataclasses import asdict
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from composer.errors import TrainingError
-
-if TYPE_CHECKING:
-    from composer.training.finetune import FinetuneSettings
+from composer.training.events import Evaluation, FinetuneEvent, FinetuneExported, TrainingFinished, TrainStep, to_dict
+from composer.training.runs import FinetuneSettings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,9 +33,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="print the data report (tunes read and rejected, split, time per epoch) and stop")
 
 
-def _emit(kind: str, payload: dict, as_json: bool, text: str) -> None:
+def _emit(event: FinetuneEvent, as_json: bool, text: str) -> None:
     if as_json:
-        print(json.dumps({"event": kind, **payload}), flush=True)
+        print(json.dumps(to_dict(event)), flush=True)
     elif text:
         print(text, flush=True)
 
@@ -49,8 +47,7 @@ def run(args: argparse.Namespace) -> int:
         raise TrainingError("fine-tuning needs PyTorch: pip install 'abc-composer[train]' "
                             "(or `make install`, which adds it)") from exc
     from composer.paths import default_model_path
-    from composer.training.finetune import Finetune, FinetuneExported, FinetuneSettings, estimate_seconds_per_epoch
-    from composer.training.loop import Evaluation, TrainingFinished, TrainStep
+    from composer.training.finetune import Finetune, estimate_seconds_per_epoch
 
     settings = FinetuneSettings(epochs=args.epochs, learning_rate=args.lr, dropout=args.dropout,
                                 freeze_layers=args.freeze, augment=not args.no_augment, patience=args.patience,
@@ -63,13 +60,12 @@ def run(args: argparse.Namespace) -> int:
     job = Finetune(base, args.data, args.out, settings, resume=args.resume, run_dir=args.run_dir,
                    models_dir=args.models_dir)
     seconds = estimate_seconds_per_epoch(base, job.report, settings)
-    report = {**asdict(job.report), "seconds_per_epoch": seconds, "validation_before": job.before,
-              "max_steps": job.train_config.max_steps, "run_dir": str(job.run_dir)}
+    report = replace(job.report, seconds_per_epoch=seconds, validation_before=job.before,
+                     max_steps=job.train_config.max_steps, run_dir=str(job.run_dir))
     report_text = "\n".join([*job.report.lines(), f"about {seconds:.0f} s per epoch here; "
                              f"validation before: {job.before:.4f} nats/char"])
-    _emit("DataReport", report, args.json, report_text)
+    _emit(report, args.json, report_text)
     for event in job.run(_cancel_on_signals()):
-        kind = type(event).__name__
         if isinstance(event, TrainStep):
             text = (f"step {event.step}/{job.train_config.max_steps} loss {event.loss:.4f} "
                     f"{event.chars_per_second:.0f} chars/s" if event.step % 10 == 0 else "")
@@ -81,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
             text = f"wrote {event.path}"
         else:
             text = ""
-        _emit(kind, asdict(event), args.json, text)
+        _emit(event, args.json, text)
     return 0
 
 
@@ -111,9 +107,9 @@ def _report_only(args: argparse.Namespace, base: Path, settings: FinetuneSetting
     corpus, data_report = prepare_data(args.data, settings)
     seconds = estimate_seconds_per_epoch(base, data_report, settings)
     before = evaluate(model_from_onnx(base), [t.text for t in corpus.validation])[0]
-    report = {**asdict(data_report), "seconds_per_epoch": seconds, "validation_before": before,
-              "max_steps": settings.epochs * max(1, data_report.steps_per_epoch), "run_dir": None}
+    report = replace(data_report, seconds_per_epoch=seconds, validation_before=before,
+                     max_steps=settings.epochs * max(1, data_report.steps_per_epoch), run_dir=None)
     text = "\n".join([*data_report.lines(), f"about {seconds:.0f} s per epoch here; "
                       f"validation before: {before:.4f} nats/char"])
-    _emit("DataReport", report, args.json, text)
+    _emit(report, args.json, text)
     return 0

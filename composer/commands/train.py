@@ -36,8 +36,9 @@ def run(args: argparse.Namespace) -> int:
                             "(or `make install`, which adds it)") from exc
     from composer.training.config import load_preset
     from composer.training.corpus import DEFAULT_CORPUS, build_corpus
+    from composer.training.events import Evaluation, TrainingFinished, TrainStep
     from composer.training.export import export_onnx, make_card
-    from composer.training.loop import Evaluation, Trainer, TrainingFinished, TrainStep, holds_a_run
+    from composer.training.loop import Trainer, holds_a_run
 
     if not args.resume and holds_a_run(args.out):  # said before the corpus is built, which can take minutes
         raise TrainingError("this folder holds a training run already; --resume goes on from it, or choose "

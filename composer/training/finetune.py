@@ -13,7 +13,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import torch
@@ -28,8 +28,9 @@ from composer.training.batches import bucketed_batches
 from composer.training.checkpoint import load_checkpoint, model_from_checkpoint, progress_of
 from composer.training.config import TrainConfig
 from composer.training.corpus import Corpus, CorpusTune, abc2midi_errors, clean_tune, is_validation
+from composer.training.events import DataReport, FinetuneExported, RejectedTune, TrainEvent
 from composer.training.export import export_onnx, make_card, model_from_onnx, read_card
-from composer.training.loop import Trainer, TrainEvent, evaluate
+from composer.training.loop import Trainer, evaluate
 from composer.training.runs import (  # noqa: F401  (part of this module's API)
     FINISHED_MARK,
     RUN_FILES,
@@ -42,54 +43,6 @@ from composer.training.runs import (  # noqa: F401  (part of this module's API)
 )
 
 DEFAULT_SETTINGS = FinetuneSettings()
-
-
-@dataclass(frozen=True)
-class RejectedTune:
-    """A tune left out of fine-tuning, with where and why."""
-
-    path: str
-    tune: str
-    line: int
-    column: int
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}: {self.tune}: {self.reason}"
-
-
-@dataclass(frozen=True)
-class DataReport:
-    """What the tunebooks gave: tunes read and rejected, characters replaced, the split, time per epoch."""
-
-    tunes_read: int
-    rejected: tuple[RejectedTune, ...]
-    replaced_characters: tuple[tuple[str, str], ...]
-    train_tunes: int
-    validation_tunes: int
-    train_chars: int
-    steps_per_epoch: int
-    seconds_per_epoch: float | None = None
-
-    def lines(self) -> list[str]:
-        """The report as lines of text for the CLI and the fine-tune tab."""
-        out = [f"{self.tunes_read} tunes read, {len(self.rejected)} rejected, "
-               f"{self.train_tunes} for training and {self.validation_tunes} for validation (split by tune)"]
-        out += [f"  rejected {r}" for r in self.rejected]
-        if self.replaced_characters:
-            out.append("characters outside the vocabulary: " +
-                       ", ".join(f"{a!r} → {b!r}" for a, b in self.replaced_characters))
-        estimate = f", about {self.seconds_per_epoch:.0f} s per epoch here" if self.seconds_per_epoch else ""
-        out.append(f"{self.train_chars} training characters, {self.steps_per_epoch} steps per epoch{estimate}")
-        return out
-
-
-@dataclass(frozen=True)
-class FinetuneExported:
-    """The fine-tuned model written as ONNX, with its card."""
-
-    path: str
-    card: dict
 
 
 def prepare_data(tunebooks: Sequence[str | Path], settings: FinetuneSettings,

@@ -10,7 +10,7 @@ import random
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -28,49 +28,8 @@ from composer.training.checkpoint import (
 from composer.training.config import ModelConfig, TrainConfig
 from composer.training.corpus import Corpus
 from composer.training.distributed import Distributed
+from composer.training.events import CheckpointSaved, Evaluation, TrainEvent, TrainingFinished, TrainStep, to_dict
 from composer.training.lstm import CharLSTM, detach_state
-
-
-@dataclass(frozen=True)
-class TrainStep:
-    """One optimizer step."""
-
-    step: int
-    epoch: int
-    loss: float
-    accuracy: float
-    learning_rate: float
-    chars_per_second: float
-    elapsed: float
-    progress: float
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    """Validation loss in nats per body character, and accuracy, after `step`."""
-
-    step: int
-    nats_per_char: float
-    accuracy: float
-    best: bool
-    elapsed: float
-
-
-@dataclass(frozen=True)
-class CheckpointSaved:
-    step: int
-    path: str
-
-
-@dataclass(frozen=True)
-class TrainingFinished:
-    step: int
-    reason: str
-    best_nats_per_char: float
-    elapsed: float
-
-
-TrainEvent = TrainStep | Evaluation | CheckpointSaved | TrainingFinished
 
 
 def learning_rate(config: TrainConfig, step: int, progress: float) -> float:
@@ -217,7 +176,7 @@ class Trainer:
             return
         self.out_dir.mkdir(parents=True, exist_ok=True)
         with open(self.out_dir / "log.jsonl", "a") as fh:
-            fh.write(json.dumps({"event": type(event).__name__, **asdict(event)}) + "\n")
+            fh.write(json.dumps(to_dict(event)) + "\n")
 
     def _forget_log_after(self, step: int) -> None:
         """Drop the log's records past the checkpoint's `step` (a killed run got further; those steps are trained

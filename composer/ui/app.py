@@ -45,8 +45,7 @@ def open_window(path: str | Path | None = None) -> MainWindow:
     from composer.ui.print_export import install_print_export_actions
     window.print_export = install_print_export_actions(window, window.file_menu, window.export_menu)
     window.print_export.cancel_export_action.triggered.connect(window.playback.cancel_wav_exports)
-    from composer.ui.finetune_tab import install_finetune_tab
-    install_finetune_tab(window)
+    window.add_finetune_tab()
     window.add_generation_panel()
     if path:
         target = Path(path)

@@ -43,6 +43,7 @@ from composer.ui.autosave import AutosaveRecord, AutosaveStore
 from composer.ui.document import Document
 from composer.ui.editor import AbcEditor, Problem
 from composer.ui.find_replace import FindReplaceBar
+from composer.ui.finetune.tab import FinetuneTab
 from composer.ui.jobs import NewestOnly
 from composer.ui.playback import Playback
 from composer.ui.problems import ProblemsList
@@ -406,6 +407,16 @@ class MainWindow(QMainWindow):
         cursor.endEditBlock()
         self.editor.setTextCursor(cursor)
         self.editor.ensureCursorVisible()
+
+    def add_finetune_tab(self) -> FinetuneTab:
+        """Add the fine-tune tab (as `finetune_tab`); a run it started is cancelled, keeping a checkpoint, when the
+        app quits."""
+        self.finetune_tab = FinetuneTab()
+        self.add_tab(self.finetune_tab, "Fine-tune")
+        app = QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.finetune_tab.shutdown)
+        return self.finetune_tab
 
     def menu(self, title: str) -> QMenu:
         """The menu-bar menu called `title` (ignoring `&`), created at the end if missing."""

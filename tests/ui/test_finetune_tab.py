@@ -17,7 +17,7 @@ LONG = 30  # epochs for runs that are cancelled before their end
 def tab(qtbot, data_home, tiny_onnx_model, thirty_tunes):
     """A shown, loaded fine-tune tab on the tiny model and the 30 tunes, one CPU thread."""
     pytest.importorskip("torch")
-    from composer.ui.finetune_tab import FinetuneTab
+    from composer.ui.finetune.tab import FinetuneTab
 
     widget = FinetuneTab(report_delay_ms=10)
     qtbot.addWidget(widget)
@@ -39,13 +39,13 @@ def process_state(pid: int) -> str:
 
 def test_report_before_training(tab):
     report = tab.report
-    assert report["tunes_read"] == 30
+    assert report.tunes_read == 30
     assert tab.report_view.toPlainText().startswith("30 tunes read")
-    for rejected in report["rejected"]:
-        assert f"line {rejected['line']}, column {rejected['column']}" in tab.report_view.toPlainText()
+    for rejected in report.rejected:
+        assert f"line {rejected.line}, column {rejected.column}" in tab.report_view.toPlainText()
     assert tab.epochs_spin.value() == 8 and tab.dropout_spin.value() == pytest.approx(0.3)
     assert tab.augment_check.isChecked() and tab.patience_spin.value() == 3  # FinetuneSettings defaults
-    assert tab.budget_label.text().startswith(f"at most {8 * report['steps_per_epoch']} steps")
+    assert tab.budget_label.text().startswith(f"at most {8 * report.steps_per_epoch} steps")
     assert not tab.trainer.running and tab.start_button.isEnabled() and not tab.cancel_button.isEnabled()
 
 
@@ -98,7 +98,7 @@ def test_start_plots_pause_cancel_then_resume(qtbot, tab, data_home):
 
 
 def test_a_finished_run_announces_its_model_and_shows_samples(qtbot, tab, data_home, tiny_onnx_model):
-    from composer.ui.finetune_tab import generation_available
+    from composer.ui.finetune.samples import generation_available
 
     tab.name_edit.setText("mine")
     with qtbot.waitSignal(tab.model_ready, timeout=180_000) as ready:
@@ -132,7 +132,7 @@ def test_a_failing_run_says_why(qtbot, tab, tmp_path):
 
 
 def test_without_pytorch_the_tab_says_how_to_add_it(qtbot):
-    from composer.ui.finetune_tab import FinetuneTab
+    from composer.ui.finetune.tab import FinetuneTab
 
     widget = FinetuneTab(has_torch=False)
     qtbot.addWidget(widget)
@@ -170,7 +170,7 @@ def test_json_lines_process_splits_events_from_text_across_reads(qtbot):
 
 
 def test_run_history_keeps_what_the_checkpoint_kept(tmp_path):
-    from composer.ui.finetune_tab import run_history
+    from composer.ui.finetune.report import run_history
 
     records = [{"event": "TrainStep", "step": s, "loss": 3.0 - s / 10, "chars_per_second": 100.0}
                for s in range(1, 8)]
@@ -186,7 +186,7 @@ def test_run_history_keeps_what_the_checkpoint_kept(tmp_path):
 
 
 def test_smoothing_and_growing_buffers():
-    from composer.ui.plots import ExponentialSmoother, GrowingSeries
+    from composer.ui.finetune.plots import ExponentialSmoother, GrowingSeries
 
     smoother = ExponentialSmoother(0.9)
     assert smoother.add(4.0) == pytest.approx(4.0)  # bias-corrected: the first value is not pulled to 0
@@ -206,7 +206,7 @@ def test_the_tab_never_loads_torch_into_the_window_process(tmp_path):
     script = (
         "import sys, time\n"
         "from PySide6.QtWidgets import QApplication\n"
-        "from composer.ui.finetune_tab import FinetuneTab\n"
+        "from composer.ui.finetune.tab import FinetuneTab\n"
         "app = QApplication([])\n"
         "tab = FinetuneTab(has_torch=True)\n"
         "tab.show()\n"
@@ -222,3 +222,53 @@ def test_the_tab_never_loads_torch_into_the_window_process(tmp_path):
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120,
                           check=True)
     assert done.stdout.split() == ["True", "False", "8"]
+
+
+def test_the_window_shows_the_tab_and_starts_a_fine_tune_without_loading_torch(tmp_path, tiny_onnx_model,
+                                                                               thirty_tunes):
+    import subprocess
+
+    script = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from PySide6.QtCore import QSettings\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "from composer.training.events import DataReport\n"
+        "from composer.ui.main_window import MainWindow\n"
+        "from composer.ui.settings import Settings\n"
+        "app = QApplication([])\n"
+        "scratch = Path(sys.argv[1])\n"
+        "settings = Settings(QSettings(str(scratch / 'settings.ini'), QSettings.Format.IniFormat))\n"
+        "window = MainWindow(settings=settings, autosave_folder=scratch / 'autosave')\n"
+        "tab = window.add_finetune_tab()\n"
+        "window.show()\n"
+        "window.tabs.setCurrentWidget(tab)\n"
+        "def wait(done, seconds):\n"
+        "    deadline = time.monotonic() + seconds\n"
+        "    while not done() and time.monotonic() < deadline:\n"
+        "        app.processEvents(); time.sleep(0.01)\n"
+        "    return done()\n"
+        "wait(lambda: tab.ready, 60)\n"
+        "tab.threads_spin.setValue(1)\n"
+        "tab.set_base_model(sys.argv[2])\n"
+        "tab.add_tunebooks([sys.argv[3]])\n"
+        "tab._report_timer.stop()\n"
+        f"tab.epochs_spin.setValue({LONG})\n"
+        "tab.patience_spin.setValue(1000)\n"
+        "tab.name_edit.setText('windowed')\n"
+        "ended = []\n"
+        "tab.training_ended.connect(ended.append)\n"
+        "started = tab.start()\n"
+        "stepped = wait(lambda: tab.last_step > 0, 180)\n"
+        "tab.cancel()\n"
+        "wait(lambda: ended, 60)\n"
+        "print(tab.isVisible(), started, stepped, isinstance(tab.report, DataReport), ended, "
+        "'torch' in sys.modules)\n"
+        "tab.shutdown(5000)\n"
+    )
+    repo = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_DATA_HOME=str(tmp_path), COMPOSER_DATA=str(tmp_path),
+               PYTHONPATH=str(repo))
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path), str(tiny_onnx_model), str(thirty_tunes)],
+                          capture_output=True, text=True, env=env, timeout=300, check=True)
+    assert done.stdout.split() == ["True", "True", "True", "True", "['cancelled']", "False"], done.stderr

@@ -206,9 +206,7 @@ def test_the_list_shows_which_file_runs_and_a_setting_chooses_float32(qtbot, ope
 
 
 def test_a_fine_tuned_model_becomes_the_active_one(qtbot, opened, make_panel, user_data, tiny_onnx_model):
-    from composer.ui.finetune_tab import install_finetune_tab
-
-    tab = install_finetune_tab(opened)
+    tab = opened.add_finetune_tab()
     panel = make_panel(opened)
     exported = user_data / "models" / "my-tunes.onnx"
     shutil.copy(tiny_onnx_model, exported)
