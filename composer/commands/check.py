@@ -9,6 +9,7 @@ from pathlib import Path
 from composer.abc.checker import check_text
 from composer.abc.diagnostic import ERROR
 from composer.abc.tunebook import decode
+from composer.errors import AbcError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,7 +25,12 @@ def run(args: argparse.Namespace) -> int:
         reason = exc.strerror or str(exc)
         print(f"composer check: cannot read {args.file}: {reason}", file=sys.stderr)
         return 2
-    diagnostics = check_text(decode(data), path=args.file)
+    try:
+        text = decode(data, args.file)
+    except AbcError as exc:  # not text at all: one error, in the same form as the others
+        print(f"{args.file}:1:1: error: {exc.message}")
+        return 1
+    diagnostics = check_text(text, path=args.file)
     errors = 0
     for diagnostic in diagnostics:
         if diagnostic.severity == ERROR:
