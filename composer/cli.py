@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "import": "composer.commands.import_",
     "generate": "composer.commands.generate",
     "continue": "composer.commands.continue_",
+    "rewrite": "composer.commands.rewrite",
     "harmonize": "composer.commands.harmonize",
     "train": "composer.commands.train",
     "score": "composer.commands.score",
