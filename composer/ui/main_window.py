@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from composer.abc.tunebook import Tune, Tunebook, decode, normalize_newlines, read_string
 from composer.errors import AbcError
+from composer.export import ExportOptions, export_text, export_tunes
 from composer.notation.atomic_file import write_bytes_atomically
 from composer.notation.engrave import EngravedTune, engrave_svg, isolate_tune
 from composer.ui.autosave import AutosaveRecord, AutosaveStore
@@ -482,7 +483,7 @@ class MainWindow(QMainWindow):
             self.problems_dock.setWindowTitle(title)
             self.problems_changed.emit(self.problems)
         elif lane == "export":
-            self.statusBar().showMessage(f"Exported {result}", 5000)
+            self.statusBar().showMessage(f"Exported {', '.join(p.name for p in result.written)}", 5000)
 
     def _on_job_failed(self, lane: str, error: Exception) -> None:
         if lane == "engrave":
@@ -785,27 +786,23 @@ class MainWindow(QMainWindow):
         return name or None
 
     def export_tune_abc(self, path: str | Path) -> None:
-        from composer.notation.abc_writer import standalone_tune_text
-
         tune = self.current_tune
         if tune is not None:
-            write_bytes_atomically(path, standalone_tune_text(tune).encode("utf-8"))
+            export_tunes(self.document.tunebook(), path, ExportOptions(suffix=".abc", line=tune.line))
 
     def export_book_abc(self, path: str | Path) -> None:
-        from composer.notation.abc_writer import write_abc
-
-        write_abc(read_string(self.text), path, canonical=True)
+        export_tunes(self.document.tunebook(), path, ExportOptions(suffix=".abc", canonical=True))
 
     def export_midi(self, path: str | Path) -> int:
-        """Write the current tune as MIDI in the background, in a child process under a time limit
-        (composer.notation.time_limit); returns the request."""
-        from composer.notation.export_files import midi_file_of
+        """Write the current tune as MIDI in the background (composer.export), in a child process under a time
+        limit (composer.notation.time_limit); returns the request."""
         from composer.notation.time_limit import run_with_time_limit
 
         tune = self.current_tune
         if tune is None:
             return 0
-        return self.jobs.submit("export", run_with_time_limit, midi_file_of, tune, str(path))
+        options = ExportOptions(suffix=".mid", line=tune.line)
+        return self.jobs.submit("export", run_with_time_limit, export_text, self.text, str(path), options)
 
     def export_tune_abc_dialog(self) -> None:
         if self._tune_or_warn() and (name := self._export_name("Export tune as ABC", ".abc", ABC_FILTER)):
