@@ -21,7 +21,7 @@ from fractions import Fraction
 import numpy as np
 
 from composer.abc.keys import ACCIDENTAL_VALUES, default_tuplet_time, parse_key
-from composer.model.constraint import _DURATION_PREFIXES, BAR_TOKENS, CLOSED, GRID, OPEN, AbcState
+from composer.model.constraint import BAR_TOKENS, CLOSED, DURATION_PREFIXES, GRID, OPEN, AbcState, kinds
 from composer.model.form import Form, Part
 from composer.model.vocab import VOCAB
 
@@ -29,6 +29,11 @@ from composer.model.vocab import VOCAB
 ENDING_BARS = (1, 2)
 #: Ending phases of the current part.
 NO_ENDING, FIRST_ENDING, AWAIT_SECOND, SECOND_ENDING = 0, 1, 2, 3
+
+# Read for every character of form-constrained decoding: the enums' members from plain classes (see fast_lookup).
+Kind = kinds.fast_lookup(kinds.Kind)
+Last = kinds.fast_lookup(kinds.Last)
+NoteFor = kinds.fast_lookup(kinds.NoteFor)
 
 _MASK_CACHE: dict[tuple, np.ndarray] = {}
 
@@ -86,7 +91,7 @@ class FormState:
             return state
         new = state._copy()
         new.music = state.music.constrained()
-        if new.music.kind == "bar":  # the prime ends on a bar line: as written, it stands whatever the form
+        if new.music.kind == Kind.BAR:  # the prime ends on a bar line: as written, it stands whatever the form
             new.written_token = new.music.text
         if form is not None:
             new.form = form
@@ -96,7 +101,7 @@ class FormState:
             new.need_open = (not new.done and form.parts[new.part].repeated and not state.started_part
                              and new.music.repeat_open != OPEN and bool(state.closed))
             if (new.lead_in is not None and not new.done and not state.started_part and not new.music.bar_notes
-                    and new.music.kind == "" and new.music.repeat_open != OPEN):
+                    and new.music.kind == Kind.NONE and new.music.repeat_open != OPEN):
                 # The last part closed on a short bar: this one opens with the notes it lacks (as real tunes
                 # do), a bar of exactly that length, so that abc2midi counts whole bars.
                 music = new.music._copy()
@@ -113,7 +118,7 @@ class FormState:
 
     def written(self) -> WrittenForm:
         """The form as written so far (a bar line at the very end counted as closed)."""
-        if self.music.kind == "bar" and self.music.text in BAR_TOKENS:
+        if self.music.kind == Kind.BAR and self.music.text in BAR_TOKENS:
             closed = self.advance("\n")
             if closed is not None:
                 return closed.written()
@@ -124,7 +129,7 @@ class FormState:
         return self.music.ended
 
     @property
-    def kind(self) -> str:
+    def kind(self) -> kinds.Kind:
         return self.music.kind
 
     @property
@@ -160,7 +165,7 @@ class FormState:
         new.music = music
         new._situation = None
         new.written_token = None
-        if before.kind == "bar" and (music.kind != "bar" or not music.text.startswith(before.text)):
+        if before.kind == Kind.BAR and (music.kind != Kind.BAR or not music.text.startswith(before.text)):
             if keeping and before.text != self.written_token and before.text not in self._closing_tokens(before):
                 return None
             new._bar_closed(before.text, before)
@@ -213,10 +218,10 @@ class FormState:
         """The form's rules for the state just reached by `ch` (its counts already updated)."""
         music = self.music
         if self.done:
-            return ch == "\n" and music.kind == ""
+            return ch == "\n" and music.kind == Kind.NONE
         if music.ended:
             return False  # the tune may not end before its form is complete
-        if music.kind == "bar":
+        if music.kind == Kind.BAR:
             return any(t.startswith(music.text) for t in self._closing_tokens(music))
         if self.need_open and self.lead_in is None and music.repeat_open != OPEN and ch != "\n":
             return False  # a repeated part after a closed repeat starts with |: on a new line
@@ -293,28 +298,28 @@ class FormState:
         if self.tonic is None or free is None:
             return True
         beat = _beat_units(music)
-        if music.kind == "bracket":  # a chord may not stand in the last bar: only a 1st ending's `[1`
-            return self._ending_may_start() and before.last == "bar" and before.repeat_open != CLOSED
-        if music.kind == "paren" and music.slur >= 1:  # a second `(` can only open a tuplet
+        if music.kind == Kind.BRACKET:  # a chord may not stand in the last bar: only a 1st ending's `[1`
+            return self._ending_may_start() and before.last == Last.BAR and before.repeat_open != CLOSED
+        if music.kind == Kind.PAREN and music.slur >= 1:  # a second `(` can only open a tuplet
             return free - min(default_tuplet_time(p, music.meter_text) for p in (2, 3, 4)) * GRID >= beat
         if music.in_chord and not before.in_chord:
             return False
         if ch == "-" and music.tie_pitch is not None:
             return False
-        if music.kind == "tuplet":  # `(3`: even its shortest notes must leave a beat for the tonic
+        if music.kind == Kind.TUPLET:  # `(3`: even its shortest notes must leave a beat for the tonic
             notes = int(music.text[1:2] or 0)
             return free - default_tuplet_time(notes, music.meter_text) * GRID >= beat
-        if music.kind == "broken":  # the pair takes the first note's length again
+        if music.kind == Kind.BROKEN:  # the pair takes the first note's length again
             return free - (music.last_value or 0) >= beat
-        host = music.need_note in ("grace", "ornament")
+        host = music.need_note in (NoteFor.GRACE, NoteFor.ORNAMENT)
         shortest = max(Fraction(1), 1 / (8 * music.unit)) if host else GRID
-        if music.kind == "acc" and not music.in_chord and not music.in_grace:  # `^^` is never the tonic
+        if music.kind == Kind.ACCIDENTAL and not music.in_chord and not music.in_grace:  # `^^` is never the tonic
             tonic_possible = ACCIDENTAL_VALUES.get(music.text) == self.tonic.alteration
             return free - shortest >= beat or tonic_possible and free % beat == 0 and free >= shortest
-        if music.kind == "note" and music.pitch and not music.in_chord and not music.in_grace:
+        if music.kind == Kind.NOTE and music.pitch and not music.in_chord and not music.in_grace:
             if music.broken_value is not None or (music.tuplet_left and music.tuplet_value is not None):
                 return free >= beat  # its length is fixed and it starts off the beat: it may not end the bar
-            entry = _DURATION_PREFIXES.get(music.text)
+            entry = DURATION_PREFIXES.get(music.text)
             if entry is None:
                 return True
             if music.tuplet_left:  # the first note of a tuplet sets the length of all of them
@@ -330,7 +335,7 @@ class FormState:
             return free - shortest >= beat or free % beat == 0 and free >= shortest
         if free == 0 and not _fills(before):  # the note that fills the last bar: the tonic, from a beat
             return self._is_tonic(music.last_pitch, before) and (music.last_value or 0) % beat == 0
-        return free == 0 or free >= beat or music.kind == "note"
+        return free == 0 or free >= beat or music.kind == Kind.NOTE
 
     def _on_tonic(self, music: AbcState) -> bool:
         """Whether the bar `music` is in ends on the tonic."""

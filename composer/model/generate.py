@@ -29,7 +29,7 @@ from composer.abc.diagnostic import printable
 from composer.abc.tunebook import Tune, read_string
 from composer.errors import AbcError
 from composer.model.canonical import canonical_body_lines, canonical_header
-from composer.model.constraint import AbcState
+from composer.model.constraint import AbcState, Kind
 from composer.model.form import Form, rhythm_for_meter
 from composer.model.form_plan import plan_form
 from composer.model.form_state import FormState
@@ -236,7 +236,7 @@ class Generator:
                     closing = None
                     if constrained and last_chance:
                         closing = nxt.completion()
-                    elif constrained and nxt.kind == "bar":
+                    elif constrained and nxt.kind == Kind.BAR:
                         closing = nxt.completion(budget=BAR_LINE_BUDGET)
                     if closing:
                         texts[c].append(closing)

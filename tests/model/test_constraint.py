@@ -7,7 +7,7 @@ import random
 import pytest
 
 from composer.model.canonical import canonical_header
-from composer.model.constraint import CHORD_TYPES, AbcState
+from composer.model.constraint import CHORD_TYPES, AbcState, Kind, Last, NoteFor
 from composer.model.vocab import VOCAB
 
 HEADERS = [canonical_header("Walk", m, u, "D") for m, u in
@@ -134,3 +134,31 @@ def test_a_second_ending_read_leniently_can_still_be_closed(music):
     state = AbcState.for_prime("X:1\nT:t\nM:4/4\nL:1/8\nK:D\n" + music + "\n")
     closing = state.completion()
     assert closing is not None and state.feed(closing).ended
+
+
+#: A prime's body → the token it leaves pending, one for every kind (read leniently, as a prime is).
+PENDING = {"d2 ": Kind.NONE, "d2": Kind.NOTE, "^": Kind.ACCIDENTAL, "d2|": Kind.BAR, "(": Kind.PAREN,
+           "(3": Kind.TUPLET, "d2>": Kind.BROKEN, "[": Kind.BRACKET, "|:d2:|[1": Kind.ENDING, '"G': Kind.QUOTE,
+           "!tr": Kind.DECORATION, "+tr": Kind.PLUS_DECORATION, "d2|\\": Kind.BACKSLASH, "d2|\nW": Kind.FIELD_LETTER,
+           "d2|\nW:": Kind.FIELD_LINE, "%": Kind.COMMENT, "[K:": Kind.INLINE_FIELD}
+
+
+def test_every_kind_of_pending_token_is_named_by_its_member():
+    assert set(PENDING.values()) == set(Kind)
+    for body, kind in PENDING.items():
+        state = AbcState.for_prime(REEL + body, strict=False)
+        assert state.kind is kind, body
+        assert state.feed("d\n") is not None, body  # a lenient state reads on from every kind
+
+
+def test_what_was_read_last_and_what_the_next_note_is_for():
+    cases = {"d2 ": (Last.NOTE, NoteFor.NONE), "d8| ": (Last.BAR, NoteFor.NONE), '"G"': (Last.SYMBOL, NoteFor.SYMBOL),
+             "{g}": (Last.GRACE, NoteFor.GRACE), "~": (Last.DECORATION, NoteFor.ORNAMENT),
+             "!accent!": (Last.DECORATION, NoteFor.DECORATION), "(d": (Last.SLUR_OPEN, NoteFor.NONE),
+             "d2-": (Last.TIE, NoteFor.NONE), "d>d": (Last.BROKEN, NoteFor.NONE), "(3d": (Last.TUPLET, NoteFor.NONE)}
+    start = AbcState.for_prime(REEL)
+    assert start.last is Last.START and start.need_note is NoteFor.NONE
+    for body, (last, need) in cases.items():
+        state = start.feed(body)
+        assert state is not None, body
+        assert state.last is last and state.need_note is need, (body, state.last, state.need_note)
