@@ -22,8 +22,8 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication
 
 from composer.ui.app import create_application
-from composer.ui.audio_settings import AudioOutput
 from composer.ui.main_window import MainWindow
+from composer.ui.playback.audio_settings import AudioOutput
 from composer.ui.resources import examples_path
 from composer.ui.settings import Settings
 

@@ -3,7 +3,7 @@
 All synthesizer work happens in one worker thread owned by the player; the control methods only queue
 commands, so they never block the caller and never touch FluidSynth from two threads. Progress comes back
 through hook methods (`state_changed`, `position_changed`, `loaded`, `finished`, `failed`) called from the
-worker thread with frozen records: subclass and override them (composer.ui.transport turns them into Qt
+worker thread with frozen records: subclass and override them (composer.ui.playback.transport turns them into Qt
 signals). Errors never escape the worker: they become an AudioError (or AbcError) passed to `failed`.
 What sounds when is composer.audio.note_schedule's; the synthesizer it sounds through, composer.audio.live_output's.
 """

@@ -42,7 +42,7 @@ def open_window(path: str | Path | None = None) -> MainWindow:
     """A shown main window on `path`, offering any crash recovery. Without a path it reopens the last file, else
     shows an untitled copy of the shipped examples (Save never writes over an installed file)."""
     window = MainWindow()
-    from composer.ui.print_export import install_print_export_actions
+    from composer.ui.tunebook.print_export import install_print_export_actions
     window.print_export = install_print_export_actions(window, window.file_menu, window.export_menu)
     window.print_export.cancel_export_action.triggered.connect(window.playback.cancel_wav_exports)
     window.add_finetune_tab()

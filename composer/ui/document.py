@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from composer.abc.tunebook import Tune, Tunebook, read_string
 from composer.ui.jobs import NewestOnly
-from composer.ui.tune_list import Row, rows_of
+from composer.ui.tunebook.tune_list import Row, rows_of
 
 #: Quiet time after a keystroke before the tunebook is parsed again.
 PARSE_DELAY_MS = 150

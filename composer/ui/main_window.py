@@ -1,5 +1,5 @@
 """The main window: tunebook editor and live engraved staff linked both ways, tune list, problems, files,
-playback (composer.ui.playback)."""
+playback (composer.ui.playback.playback)."""
 
 from __future__ import annotations
 
@@ -40,19 +40,19 @@ from composer.errors import AbcError
 from composer.export import ExportOptions, export_text, export_tunes
 from composer.notation.atomic_file import write_bytes_atomically
 from composer.notation.engrave import EngravedTune, engrave_svg, isolate_tune
-from composer.ui.autosave import AutosaveRecord, AutosaveStore
 from composer.ui.document import Document
-from composer.ui.editor import AbcEditor, Problem
-from composer.ui.find_replace import FindReplaceBar
+from composer.ui.editor.editor import AbcEditor, Problem
+from composer.ui.editor.find_replace import FindReplaceBar
+from composer.ui.editor.problems import ProblemsList
 from composer.ui.finetune.tab import FinetuneTab
 from composer.ui.jobs import NewestOnly
-from composer.ui.playback import Playback
-from composer.ui.problems import ProblemsList
+from composer.ui.playback.playback import Playback
 from composer.ui.resources import templates
 from composer.ui.settings import Settings
-from composer.ui.staff_view import StaffView
+from composer.ui.staff.staff_view import StaffView
 from composer.ui.theme import THEME_CHOICES, current_theme, palette_for
-from composer.ui.tune_list import TuneList
+from composer.ui.tunebook.autosave import AutosaveRecord, AutosaveStore
+from composer.ui.tunebook.tune_list import TuneList
 
 if TYPE_CHECKING:
     from composer.model.generation_plan import TextEdit

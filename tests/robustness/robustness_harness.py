@@ -320,8 +320,8 @@ class _WindowRunner:
         from PySide6.QtCore import QSettings
 
         from composer.errors import ComposerError
-        from composer.ui.audio_settings import AudioOutput
         from composer.ui.main_window import MainWindow
+        from composer.ui.playback.audio_settings import AudioOutput
         from composer.ui.settings import Settings
 
         escaped: list[str] = []

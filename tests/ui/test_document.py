@@ -62,7 +62,7 @@ def test_a_new_document_resets_the_views_and_says_so(qtbot, window, settle, tmp_
 
 
 def test_a_very_long_tunebook_opens_plain_with_every_tune_listed(qtbot, window, settle, tmp_path):
-    from composer.ui.editor import HIGHLIGHT_MAX_LINES
+    from composer.ui.editor.editor import HIGHLIGHT_MAX_LINES
 
     count = HIGHLIGHT_MAX_LINES // 6 + 10
     path = tmp_path / "long.abc"

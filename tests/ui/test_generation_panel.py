@@ -362,7 +362,7 @@ def test_compare_shows_marked_candidates_side_by_side(qtbot, opened, make_panel)
 def test_a_candidate_plays_through_the_audio_engine(qtbot, make_window, make_panel, settings, examples, settle,
                                                     tmp_path):
     from composer.audio.player import PlayerState
-    from composer.ui.audio_settings import AudioOutput
+    from composer.ui.playback.audio_settings import AudioOutput
 
     AudioOutput(driver="file", file_name=str(tmp_path / "heard.wav")).save(settings)
     window = make_window()
@@ -418,7 +418,7 @@ def test_the_panel_works_from_a_document_alone_and_asks_for_the_edit(qtbot, user
     from composer.ui.document import Document
     from composer.ui.jobs import NewestOnly
     from composer.ui.main_window import MainWindow
-    from composer.ui.transport import Sound
+    from composer.ui.playback.transport import Sound
 
     text = QTextDocument()
     text.setPlainText(examples.read_text(encoding="utf-8"))

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication
 from composer.abc.tokens import Kind, tokenize_tune
 from composer.abc.tunebook import read_tunebook
 from composer.audio.render import MAX_TAIL
-from composer.ui.audio_settings import AudioOutput
+from composer.ui.playback.audio_settings import AudioOutput
 
 
 @pytest.fixture

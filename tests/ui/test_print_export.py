@@ -34,7 +34,7 @@ def pdf_text(path: Path) -> str:
 @pytest.fixture
 def controlled(window, examples):
     """The window showing the example tunebook, with the print/export actions installed."""
-    from composer.ui.print_export import install_print_export_actions
+    from composer.ui.tunebook.print_export import install_print_export_actions
 
     window.load_text(examples.read_text(encoding="utf-8"), examples)
     controller = install_print_export_actions(window, window.menu("File"), window.export_menu)
@@ -133,7 +133,7 @@ def test_an_export_can_be_cancelled_and_runs_under_a_time_limit(controlled, qtbo
 
 
 def test_a_tunebook_export_writes_the_good_tunes_and_says_which_were_left_out(window, qtbot, tmp_path):
-    from composer.ui.print_export import install_print_export_actions
+    from composer.ui.tunebook.print_export import install_print_export_actions
 
     window.load_text("X:1\nT:Good\nM:4/4\nL:1/8\nK:D\nABcd efga|]\n\n"
                      "X:2\nT:Huge Meter\nM:999999/1\nL:1/8\nK:D\nABcd|]\n\n"

@@ -22,7 +22,7 @@ def tune():
 
 @pytest.fixture
 def make_bar(qtbot):
-    from composer.ui.transport import TransportBar
+    from composer.ui.playback.transport import TransportBar
 
     bars = []
 

@@ -172,7 +172,7 @@ def test_6_the_examples_open_as_an_untitled_copy_and_the_last_file_reopens(tmp_p
 def test_7_no_sound_device_is_said_once_in_the_status_bar_and_the_play_button_resets(
         qtbot, make_window, settings, settle, examples, user_data, tiny_onnx_model):
     from composer.model.generation_plan import Mode
-    from composer.ui.audio_settings import AudioOutput
+    from composer.ui.playback.audio_settings import AudioOutput
 
     AudioOutput(driver="no-such-driver").save(settings)
     window = make_window()

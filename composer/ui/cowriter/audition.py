@@ -9,7 +9,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from composer.abc.tunebook import read_string
 from composer.audio.player import PlayerState
 from composer.ui.jobs import NewestOnly
-from composer.ui.transport import QtPlayer, Sound
+from composer.ui.playback.transport import QtPlayer, Sound
 
 if TYPE_CHECKING:
     from composer.audio.performance import Performance

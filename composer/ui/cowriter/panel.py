@@ -30,9 +30,9 @@ from composer.ui.cowriter.previews import Preview, PreviewLook, PreviewScheduler
 from composer.ui.cowriter.settings import StoredSettings, load_settings, save_settings
 from composer.ui.document import Document
 from composer.ui.jobs import NewestOnly
+from composer.ui.playback.transport import QtPlayer, Sound
 from composer.ui.settings import Settings
 from composer.ui.theme import current_theme
-from composer.ui.transport import QtPlayer, Sound
 
 #: The form label follows the cursor after this pause.
 FORM_LABEL_DELAY_MS = 400

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHeaderView, QStyle, QTreeWidget, QTreeWidgetItem, QWidget
 
-from composer.ui.editor import Problem
+from composer.ui.editor.editor import Problem
 
 
 class ProblemsList(QTreeWidget):

@@ -19,7 +19,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QToolTip, QWidget
 
-from composer.ui.highlighter import AbcHighlighter
+from composer.ui.editor.highlighter import AbcHighlighter
 from composer.ui.theme import Theme, current_theme
 
 ABC_SUFFIXES = (".abc", ".abc.txt", ".txt")

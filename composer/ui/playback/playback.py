@@ -33,10 +33,10 @@ from composer.audio.soundfonts import read_soundfont
 from composer.errors import AudioError
 from composer.export import ExportOptions, export_text
 from composer.notation.time_limit import EXPORT_TIME_LIMIT, ExportCancelled, run_with_time_limit
-from composer.ui.audio_settings import AudioOutput, AudioSettingsDialog
 from composer.ui.courier import call_in_ui_thread, prepare_courier
 from composer.ui.jobs import quick_gil_switching
-from composer.ui.transport import TransportBar
+from composer.ui.playback.audio_settings import AudioOutput, AudioSettingsDialog
+from composer.ui.playback.transport import TransportBar
 
 if TYPE_CHECKING:
     from composer.ui.main_window import MainWindow

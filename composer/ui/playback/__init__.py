@@ -1,0 +1,1 @@
+"""Playback: the transport bar over the audio Player, the playback controller, and the audio settings."""
