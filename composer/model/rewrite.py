@@ -178,6 +178,24 @@ def _source_place(tune: Tune, lines: _Lines, offset: int) -> tuple[int, int]:
     return lines.source[index], offset - lines.starts[index] + 1
 
 
+def bars_between(tune: Tune, start: tuple[int, int], end: tuple[int, int]) -> tuple[int, int] | None:
+    """(first, last): the full bars (numbered as `rewrite_bars` counts them) that a selection from source place
+    `start` to `end` (line, column; 1-based, end exclusive) touches; an empty selection names the bar it stands
+    in. None where it touches none (the header, a pickup alone, a tune the model cannot read)."""
+    try:
+        lines = _refuse_unreadable(tune)
+    except AbcError:
+        return None
+    touched = []
+    for bar in bars_of(lines.text):
+        if bar.number < 1:
+            continue
+        begin, stop = _source_place(tune, lines, bar.start), _source_place(tune, lines, bar.end)
+        if (begin < end and stop > start) if start != end else begin <= start <= stop:
+            touched.append(bar.number)
+    return (touched[0], touched[-1]) if touched else None
+
+
 def rewrite_bars(model: OnnxModel, tune: Tune, first: int, last: int, *, count: int = 4, samples: int = SAMPLES,
                  sampling: SamplingOptions | None = None, rank: str = "following") -> Rewrite:
     """Sample `samples` spans for bars `first`-`last` of `tune` and rank them (see the module); AbcError with the

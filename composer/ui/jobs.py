@@ -40,7 +40,7 @@ SLOW = ThreadPoolExecutor(max_workers=2, thread_name_prefix="composer-slow")
 GIL_SWITCH_SECONDS = 0.0005
 
 #: Lanes of `NewestOnly` that run on the interactive executor; every other lane runs on the slow one.
-INTERACTIVE_LANES = frozenset({"parse", "engrave", "check", "preview", "audition", "form"})
+INTERACTIVE_LANES = frozenset({"parse", "engrave", "check", "preview", "audition", "form", "suggest"})
 
 
 _switching_lock = threading.Lock()

@@ -363,6 +363,7 @@ class MainWindow(QMainWindow):
         editor, the transport and the status bar; each model the fine-tune tab exports becomes the active one."""
         from composer.audio.player import PlayerState
         from composer.model.generation_plan import Selection
+        from composer.ui.cowriter.in_editor import install_editor_cowriter
         from composer.ui.cowriter.panel import GenerationPanel
 
         editor = self.editor
@@ -396,6 +397,7 @@ class MainWindow(QMainWindow):
             panel.connect_finetune(self.finetune_tab)
         if (app := QApplication.instance()) is not None:
             app.aboutToQuit.connect(panel.shutdown)
+        self.editor_cowriter = install_editor_cowriter(self, panel)
         return panel
 
     def apply_edit(self, edit: TextEdit) -> None:
