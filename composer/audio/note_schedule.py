@@ -1,4 +1,5 @@
-"""The live player's clock and queue: performance time at a tempo factor, the next note, count-in clicks, note-offs."""
+"""The live player's clock and queue: performance time at a tempo factor, the next note, count-in clicks, note-offs,
+and what falls due at each reading of the clock (`advance`), a loop's wrap included."""
 
 from __future__ import annotations
 
@@ -6,17 +7,33 @@ import bisect
 import heapq
 import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 
 from composer.audio.performance import PlayedNote
 
-__all__ = ["NoteSchedule"]
+__all__ = ["Due", "NoteSchedule"]
+
+
+@dataclass(frozen=True)
+class Due:
+    """What fell due at one reading of the clock, in the order to do it: note-offs (channel, pitch), count-in
+    clicks to sound, then (after a wrap, when the loop's end passed) the notes to start; `now` is the
+    performance time they were taken at."""
+
+    now: float
+    offs: tuple[tuple[int, int], ...]
+    clicks: tuple[PlayedNote, ...]
+    notes: tuple[PlayedNote, ...]
+    wrapped: bool = False
 
 
 class NoteSchedule:
     """What sounds when in one playback: the clock (performance seconds from wall time, at `factor` times the
-    performance's tempo), the index of the next note to start, the count-in clicks left and the note-offs due."""
+    performance's tempo), the index of the next note to start, the count-in clicks left and the note-offs due.
+    `clock` gives wall seconds: time.monotonic live, the frames written so far when rendering offline."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
         self.factor = 1.0
         self.anchor_wall = 0.0
         self.anchor_time = 0.0
@@ -28,23 +45,48 @@ class NoteSchedule:
 
     def now(self) -> float:
         """The performance time now."""
-        return self.anchor_time + (time.monotonic() - self.anchor_wall) * self.factor
+        return self.anchor_time + (self.clock() - self.anchor_wall) * self.factor
 
     def set_factor(self, factor: float, *, running: bool) -> None:
         """Play at `factor` from now on; a running clock keeps its place."""
         if running:
             now = self.now()
             self.factor = factor
-            self.anchor_time, self.anchor_wall = now, time.monotonic()
+            self.anchor_time, self.anchor_wall = now, self.clock()
         else:
             self.factor = factor
 
     def start_at(self, notes: Sequence[PlayedNote], clock_time: float, music_time: float) -> None:
         """Start the clock at `clock_time` (before `music_time` when counting in); notes from `music_time`."""
-        self.anchor_time, self.anchor_wall = clock_time, time.monotonic()
+        self.anchor_time, self.anchor_wall = clock_time, self.clock()
         self.music_start = music_time
         starts = [n.start for n in notes]
         self.next_note = bisect.bisect_left(starts, music_time - 1e-6)
+
+    def wrap(self, notes: Sequence[PlayedNote], end: float, first: float, factor: float) -> None:
+        """The clock passed the loop's `end`: go on from `first` at `factor`, counted from the wall instant the
+        clock reached `end`, so however late the wrap is noticed, the next round keeps its time exactly."""
+        reached = self.anchor_wall + (end - self.anchor_time) / self.factor
+        self.factor = factor
+        self.anchor_time, self.anchor_wall = first, reached
+        self.music_start = first
+        self.next_note = bisect.bisect_left([n.start for n in notes], first - 1e-6)
+
+    def advance(self, notes: Sequence[PlayedNote], loop: tuple[float, float] | None,
+                next_round: Callable[[], float]) -> Due:
+        """Take what is due now off the queues. When `loop` (start, end) is given and the clock passed its end,
+        every note still held ends there (its note-off is in `offs`), the count-in is dropped, and the clock goes
+        on from the loop's start at the factor `next_round()` returns."""
+        now = self.now()
+        offs = list(self.offs_due(now))
+        clicks = tuple(self.count_in_due(now))
+        wrapped = loop is not None and now >= loop[1]
+        if wrapped:
+            offs += self.release(lambda _channel: True)
+            self.count_in = []
+            self.wrap(notes, loop[1], loop[0], next_round())
+            now = self.now()
+        return Due(now, tuple(offs), clicks, tuple(self.notes_due(notes, now)), wrapped)
 
     def clear(self) -> None:
         """Forget the note-offs and count-in clicks (the notes are silenced elsewhere)."""

@@ -6,19 +6,20 @@ through hook methods (`state_changed`, `position_changed`, `loaded`, `finished`,
 worker thread with frozen records: subclass and override them (composer.ui.playback.transport turns them into Qt
 signals). Errors never escape the worker: they become an AudioError (or AbcError) passed to `failed`.
 What sounds when is composer.audio.note_schedule's; the synthesizer it sounds through, composer.audio.live_output's.
+A tempo ramp (composer.audio.practice.TempoRamp) makes the player loop (the loop's bars, or the whole tune): round 1
+(and its count-in) at the ramp's start, each wrap a step faster up to the target, from the instant the loop ended.
 """
 
 from __future__ import annotations
 
 import atexit
 import bisect
+import logging
 import os
 import queue
 import threading
 import time
 import weakref
-from dataclasses import dataclass
-from enum import StrEnum
 
 from composer.abc.tunebook import Tune
 from composer.audio.live_output import LiveOutput
@@ -33,8 +34,12 @@ from composer.audio.performance import (
     build_performance,
     count_in_clicks,
 )
+from composer.audio.play_state import Loop, PlayerState, Position
+from composer.audio.practice import TempoRamp, loop_span
 from composer.audio.soundfonts import SoundFont
-from composer.errors import ComposerError
+from composer.errors import AudioError, ComposerError
+
+__all__ = ["Loop", "Player", "PlayerState", "Position", "TempoRamp"]
 
 #: How often position_changed fires between notes, in seconds of wall time.
 POSITION_INTERVAL = 0.1
@@ -48,34 +53,6 @@ _live_players: weakref.WeakSet[Player] = weakref.WeakSet()
 def _close_live_players() -> None:
     for player in list(_live_players):
         player.close(timeout=1.0)
-
-
-class PlayerState(StrEnum):
-    STOPPED = "stopped"
-    PLAYING = "playing"
-    PAUSED = "paused"
-
-
-@dataclass(frozen=True)
-class Position:
-    """Where playback is: time in the performance (seconds at its own tempo; negative while counting in),
-    the bar (0-based, in playing order), the source place of the melody note sounding, if any, and the
-    playback it belongs to (Player.playback when it was reported)."""
-
-    time: float
-    bar: int
-    line: int | None = None
-    column: int | None = None
-    counting_in: bool = False
-    playback: int = 0
-
-
-@dataclass(frozen=True)
-class Loop:
-    """Bars `first` to `last` (inclusive, playing order) played over and over."""
-
-    first: int
-    last: int
 
 
 class Player:
@@ -101,6 +78,9 @@ class Player:
         self.accompaniment = False
         self.count_in_bars = 0
         self.loop: Loop | None = None
+        self.ramp: TempoRamp | None = None
+        self._chosen_factor = 1.0
+        self._round = 0  # the time round the loop while a ramp plays (from 1); 0 when stopped
         # Worker-only playing state.
         self._output = LiveOutput(soundfont, driver, dict(driver_options or {}))
         self._schedule = NoteSchedule()
@@ -109,8 +89,8 @@ class Player:
 
     @property
     def tempo_factor(self) -> float:
-        """The factor of the performance's tempo played at (see set_tempo_factor)."""
-        return self._schedule.factor
+        """The factor of the performance's tempo chosen (see set_tempo_factor); a ramp plays a percent of it."""
+        return self._chosen_factor
 
     @property
     def output_error(self) -> ComposerError | None:
@@ -180,6 +160,12 @@ class Player:
         base = self.performance.tempo_bpm if self.performance else 120.0
         self.set_tempo_factor(bpm / base)
 
+    def set_ramp(self, ramp: TempoRamp | None) -> None:
+        """Practice: loop (the loop's bars, or the whole tune) from `ramp.start` percent of the chosen tempo, a
+        step faster each time round, up to the target; a ramp set while playing starts again at round 1.
+        None plays at the chosen tempo (and loops only when a loop is set)."""
+        self._send("ramp", ramp)
+
     def set_program(self, program: int | None) -> None:
         """The melody's General MIDI instrument (0-127); None keeps the tune's own."""
         self._send("program", program)
@@ -246,8 +232,6 @@ class Player:
             except ComposerError as exc:
                 self._fail(exc)
             except Exception as exc:  # noqa: BLE001  (the worker must survive anything)
-                from composer.errors import AudioError
-
                 self._fail(AudioError(f"playback failed: {type(exc).__name__}: {exc}"))
 
     def _fail(self, error: ComposerError) -> None:
@@ -259,8 +243,6 @@ class Player:
         try:
             hook(*args)
         except Exception:  # noqa: BLE001  (a broken hook must not kill playback)
-            import logging
-
             logging.getLogger("composer.audio").exception("player hook %s failed", hook.__name__)
 
     def _set_state(self, state: PlayerState) -> None:
@@ -290,17 +272,20 @@ class Player:
         self._do_load(performance)
         self._call_hook(self.loaded, performance)
 
-    def _do_play(self, start: float | None) -> None:
+    def _do_play(self, start: float | None, fresh: bool = True) -> None:
         if self.performance is None:
             return
         self._open_output()
         self._silence()
+        if fresh or not self._round:
+            self._round = 1 if self.ramp is not None else 0
+        self._schedule.set_factor(self._factor_now(), running=False)
         if start is None:
             start = max(0.0, self.position.time)
             if start >= self.performance.duration - 1e-6:
                 start = self._home()
         start = max(0.0, min(start, self.performance.duration))
-        if self.loop is not None:
+        if self._looping:
             first, last = self._loop_span()
             if not first <= start < last:
                 start = first
@@ -323,10 +308,11 @@ class Player:
 
     def _do_resume(self) -> None:
         if self.state is PlayerState.PAUSED:
-            self._do_play(self.position.time)
+            self._do_play(self.position.time, fresh=False)
 
     def _do_stop(self) -> None:
         self._silence()
+        self._round = 0
         self._set_state(PlayerState.STOPPED)
         self._report(self._home(), force=True)
 
@@ -353,7 +339,14 @@ class Player:
         self.loop = loop
 
     def _do_tempo(self, factor: float) -> None:
-        self._schedule.set_factor(factor, running=self.state is PlayerState.PLAYING)
+        self._chosen_factor = factor
+        self._schedule.set_factor(self._factor_now(), running=self.state is PlayerState.PLAYING)
+
+    def _do_ramp(self, ramp: TempoRamp | None) -> None:
+        self.ramp = ramp
+        self._round = 1 if ramp is not None and self.state is not PlayerState.STOPPED else 0
+        self._schedule.set_factor(self._factor_now(), running=self.state is PlayerState.PLAYING)
+        self._report(self.position.time, force=True)
 
     def _do_program(self, program: int | None) -> None:
         self.program = program
@@ -397,16 +390,28 @@ class Player:
                 return note.part
         return None
 
+    @property
+    def _looping(self) -> bool:
+        return self.loop is not None or self.ramp is not None
+
+    def _factor_now(self) -> float:
+        """The chosen factor, times the ramp's percent in this round."""
+        percent = self.ramp.percent(self._round) if self.ramp is not None and self._round else 100.0
+        return self._chosen_factor * percent / 100
+
+    def _next_round(self) -> float:
+        """The loop wrapped: the factor of the next round."""
+        if self.ramp is not None:
+            self._round += 1
+        return self._factor_now()
+
     def _home(self) -> float:
         return self._loop_span()[0] if self.loop is not None else 0.0
 
     def _loop_span(self) -> tuple[float, float]:
-        bars = self.performance.bars if self.performance else ()
-        if self.loop is None or not bars:
-            return 0.0, self.performance.duration if self.performance else 0.0
-        first = bars[min(self.loop.first, len(bars) - 1)]
-        last = bars[min(self.loop.last, len(bars) - 1)]
-        return first.start, last.end
+        if self.performance is None:
+            return 0.0, 0.0
+        return loop_span(self.performance, self.loop)
 
     def _start_at(self, clock_time: float, music_time: float) -> None:
         """Start the clock at `clock_time` (before `music_time` when counting in); notes from `music_time`."""
@@ -431,25 +436,20 @@ class Player:
 
     def _tick(self) -> None:
         performance = self.performance
-        now = self._schedule.now()
-        for channel, pitch in self._schedule.offs_due(now):
-            self._output.note_off(channel, pitch)
-        for click in self._schedule.count_in_due(now):
-            self._sound(click)
         notes = performance.notes
-        if self.loop is not None:
-            first, last = self._loop_span()
-            if now >= last:
-                self._silence(release=True)
-                self._start_at(first, first)
-                now = first
+        due = self._schedule.advance(notes, self._loop_span() if self._looping else None, self._next_round)
+        now = due.now
+        for channel, pitch in due.offs:
+            self._output.note_off(channel, pitch)
+        for click in due.clicks:
+            self._sound(click)
         started = None
-        for note in self._schedule.notes_due(notes, now):
+        for note in due.notes:
             self._sound(note)
             if note.part == MELODY:
                 started = note
-        if started is not None:
-            self._sounding = started
+        if started is not None or due.wrapped:
+            self._sounding = started  # after a wrap, the note sounding before it has ended
             self._report(now, force=True)
         elif time.monotonic() - self._last_report >= POSITION_INTERVAL:
             self._report(now)
@@ -462,7 +462,7 @@ class Player:
     def _wake_in(self) -> float:
         """Wall seconds until the next thing to do (a note on or off, a loop end, a position report)."""
         notes = self.performance.notes if self.performance is not None else ()
-        loop_end = self._loop_span()[1] if self.loop is not None else None
+        loop_end = self._loop_span()[1] if self._looping else None
         return self._schedule.wall_seconds_to_next(notes, POSITION_INTERVAL, loop_end)
 
     def _report(self, time_: float, *, force: bool = False) -> None:
@@ -474,8 +474,10 @@ class Player:
             note = None
         if note is None and performance is not None and not counting:
             note = self._note_at(time_)
+        round_ = self._round if self.state is not PlayerState.STOPPED else 0
+        percent = self.ramp.percent(round_) if self.ramp is not None and round_ else 100.0
         position = Position(time_, bar.index if bar else 0, note.line if note else None,
-                            note.column if note else None, counting, self._reporting_playback)
+                            note.column if note else None, counting, self._reporting_playback, round_, percent)
         if force or position != self.position:
             self.position = position
             self._last_report = time.monotonic()
@@ -491,6 +493,6 @@ class Player:
             i -= 1
         return None
 
-    def _silence(self, release: bool = False) -> None:
+    def _silence(self) -> None:
         self._schedule.clear()
-        self._output.all_notes_off(immediately=not release)
+        self._output.all_notes_off(immediately=True)
