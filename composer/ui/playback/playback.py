@@ -396,6 +396,7 @@ class Playback(QObject):
         bar.metronome_check.setChecked(settings.value(PREFERENCES_GROUP, "metronome", False, bool))
         bar.count_in_check.setChecked(settings.value(PREFERENCES_GROUP, "count_in", False, bool))
         bar.accompaniment_check.setChecked(settings.value(PREFERENCES_GROUP, "chords", False, bool))
+        bar.practice.restore(settings)
 
     def save_settings(self) -> None:
         settings = self.window.settings
@@ -406,6 +407,7 @@ class Playback(QObject):
         settings.set_value(PREFERENCES_GROUP, "metronome", bar.metronome_check.isChecked())
         settings.set_value(PREFERENCES_GROUP, "count_in", bar.count_in_check.isChecked())
         settings.set_value(PREFERENCES_GROUP, "chords", bar.accompaniment_check.isChecked())
+        bar.practice.save(settings)
 
     # ------------------------------------------------------------------------------------- WAV export
     def export_wav_dialog(self) -> QFileDialog | None:

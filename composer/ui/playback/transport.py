@@ -8,6 +8,7 @@ signals. The main window docks the bar, gives it the current tune with `set_tune
 Reloading a tune keeps the chosen tempo when the tune's own tempo is unchanged, and the loop when the number
 of bars is. An audio failure is shown once in the bar and emitted once as `errorOccurred`. The bar owns its
 output, instrument and volume and hands them out as a `Sound` value (`sound`, and `soundChanged` on each change).
+Its Practice control (composer.ui.playback.practice, `practice`) loops with a tempo ramp and shows the round.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from composer.audio.performance import Performance
 from composer.audio.player import Player, PlayerState, Position
 from composer.errors import ComposerError
 from composer.ui.courier import call_in_ui_thread, prepare_courier
+from composer.ui.playback.practice import PracticeControls
 
 
 class QtPlayer(QObject, Player):
@@ -164,6 +166,8 @@ class TransportBar(QWidget):
             spin.setEnabled(False)
             spin.valueChanged.connect(self._on_loop)
         self.loop_check.toggled.connect(self._on_loop)
+        self.practice = PracticeControls(self)
+        self.practice.rampChanged.connect(self.player.set_ramp)
 
         self.instrument_combo = QComboBox(self, objectName="instrument")
         self.instrument_combo.setToolTip("Instrument (General MIDI)")
@@ -197,6 +201,7 @@ class TransportBar(QWidget):
         layout.setContentsMargins(4, 2, 4, 2)
         for widget in (self.play_button, self.stop_button, self.position_slider, self.position_label,
                        self.tempo_spin, self.loop_check, self.loop_first, QLabel("–", self), self.loop_last,
+                       self.practice,
                        self.instrument_combo, self.volume_slider, self.metronome_check, self.count_in_check,
                        self.accompaniment_check, self.status_label):
             layout.addWidget(widget)
@@ -364,7 +369,8 @@ class TransportBar(QWidget):
         if not self.position_slider.isSliderDown() and self.position_slider.value() != position.bar:
             self.position_slider.setValue(position.bar)
             self.barChanged.emit(position.bar)
-        factor = self.player.tempo_factor or 1.0
+        self.practice.show_position(position)
+        factor = (self.player.tempo_factor or 1.0) * position.percent / 100
         prefix = "Count-in  " if position.counting_in else ""
         self.position_label.setText(
             f"{prefix}Bar {position.bar + 1}/{len(performance.bars)}  "
