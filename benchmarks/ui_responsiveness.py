@@ -7,6 +7,10 @@ figures separate the window's own work from a busy machine: the UI thread's CPU 
 the longest single event the UI thread handled (timed in QApplication.notify, with what it was).
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/ui_responsiveness.py [--model FILE] [--runs N]
+        [--suggestions]
+
+With --suggestions, suggestions as you type stay on (otherwise they are off) and a last phase types 8 bars into the
+Kesh key by key (80 ms apart), waits for each next-bar suggestion and takes it with Tab, timing the stalls.
 
 The model is the shipped default (models/default.onnx); until it exists, a model of the same shape (Emb64 +
 2×LSTM640, the `default` preset) with random weights is exported to a temporary folder (needs torch), and the
@@ -139,10 +143,57 @@ def time_batch(app, panel, recorder: GapRecorder, wait_until, name: str) -> floa
     return max(lates, default=0.0)
 
 
+SUGGESTED_BARS = 8
+KEY_GAP_SECONDS = 0.08
+
+
+def time_suggestions(app, window, recorder: GapRecorder, wait_until) -> float:
+    """Type a bar key by key at the end of the Kesh's first line, wait for the next-bar suggestion, take it with
+    Tab; SUGGESTED_BARS times while the recorder runs. The worst stall."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QTextCursor
+    from PySide6.QtTest import QTest
+
+    editor = window.editor
+    suggestions = window.editor_cowriter.suggestions
+    shown: list[float] = []
+    suggestions.shown.connect(lambda _s: shown.append(time.perf_counter()))
+    window.editor.go_to(13, 1)
+    editor.moveCursor(QTextCursor.MoveOperation.EndOfLine)
+    editor.setFocus()
+    waits = []
+    recorder.start()
+    app.reset()
+    for _ in range(SUGGESTED_BARS):
+        for key in "edd gdB|":
+            QTest.keyClick(editor, key)
+            typed = time.perf_counter()
+            end = time.monotonic() + KEY_GAP_SECONDS
+            wait_until(lambda end=end: time.monotonic() > end)
+        count = len(shown)
+        try:
+            wait_until(lambda count=count: len(shown) > count, timeout=15)
+        except TimeoutError:  # no bar's end here (the accepted bar ended the tune, say): type on
+            continue
+        waits.append(shown[-1] - typed)
+        QTest.keyClick(editor, Qt.Key.Key_Tab)
+    lates = recorder.stop()
+    print(summary("typing, suggestions", lates) + f"  (UI thread CPU in the worst gap "
+          f"{recorder.worst_gap_cpu():.1f} ms)")
+    print(f"{'':<22} longest event on the UI thread: {app.longest[0]:.1f} ms ({app.longest[1]})")
+    if waits:
+        print(f"{'':<22} {len(waits)} of {SUGGESTED_BARS} bars got a suggestion; last key to suggestion shown: "
+              f"median {statistics.median(waits) * 1000:.0f} ms, worst {max(waits) * 1000:.0f} ms (the quiet "
+              f"time is {suggestions.timer.interval()} ms)")
+    return max(lates, default=0.0)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=None, help="ONNX model (default: the shipped default)")
     parser.add_argument("--runs", type=int, default=1, help="batches of 8 × 16 bars to time (default 1)")
+    parser.add_argument("--suggestions", action="store_true",
+                        help="keep suggestions as you type on, and time typing 8 bars with them")
     args = parser.parse_args()
 
     scratch = Path(tempfile.mkdtemp(prefix="composer-bench-ui-"))
@@ -170,6 +221,7 @@ def main() -> int:
     window.open_path(examples_path(), ask=False)
     panel = window.add_generation_panel()
     panel.use_model(model)
+    window.editor_cowriter.suggestions.set_enabled(args.suggestions)
 
     def wait_until(done, timeout: float = 600.0) -> None:
         deadline = time.monotonic() + timeout
@@ -201,6 +253,11 @@ def main() -> int:
         worst = max(worst, time_batch(app, panel, recorder, wait_until, f"generating, run {run + 1}"))
     print(f"worst stall while generating 8 × 16 bars: {worst:.1f} ms (target ≤ {TARGET_MS:.0f} ms, "
           f"ratio {worst / TARGET_MS:.2f})")
+    if args.suggestions:
+        stall = time_suggestions(app, window, recorder, wait_until)
+        print(f"worst stall while typing with suggestions: {stall:.1f} ms (target ≤ {TARGET_MS:.0f} ms, "
+              f"ratio {stall / TARGET_MS:.2f})")
+        worst = max(worst, stall)
     panel.shutdown()
     window.editor.document().setModified(False)
     window.close()

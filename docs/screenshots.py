@@ -3,9 +3,11 @@ and docs/screenshot-generation.png (the generation panel with candidates the shi
 
 Run under Xvfb (playback goes to FluidSynth's `file` driver, so no sound card is needed):
 
-    QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python docs/screenshots.py [window|generation]
+    QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python docs/screenshots.py [SHOT...]
 
-With no argument both are taken; `generation` needs models/default.onnx (or GENERATION_MODEL=path).
+SHOT is window, generation, form or suggestion; with none, all are taken. `generation`, `form` and `suggestion`
+need models/default.onnx (or GENERATION_MODEL=path); `suggestion` is docs/screenshot-suggestion.png, the next bar
+in grey after the cursor (suggestions as you type).
 
 Settings and autosaves go to a temporary folder, so the person's own Composer settings are neither used nor
 touched.
@@ -185,7 +187,54 @@ def form() -> int:
     return 0
 
 
+SUGGESTION_OUT = Path(__file__).resolve().parent / "screenshot-suggestion.png"
+
+
+def suggestion() -> int:
+    """Suggestions as you type: the Kesh's second line written up to bar 6's bar line, the next bar in grey."""
+    import os
+
+    from PySide6.QtGui import QTextCursor
+
+    app = create_application()
+    scratch = Path(tempfile.mkdtemp(prefix="composer-screenshot-"))
+    os.environ["COMPOSER_DATA"] = str(scratch / "data")
+    settings = Settings(QSettings(str(scratch / "settings.ini"), QSettings.Format.IniFormat))
+    window = MainWindow(settings=settings, autosave_folder=scratch / "autosave")
+    window.resize(*SIZE)
+    window.show()
+    panel = window.add_generation_panel()
+    panel.dock.hide()
+    suggestions = window.editor_cowriter.suggestions
+    window.load_text(HALF_WRITTEN.rsplit("edd", 1)[0], None)
+    window.resizeDocks([window.problems_dock], [60], Qt.Orientation.Vertical)
+    window.splitter.setSizes([520, 520])
+    window.editor.moveCursor(QTextCursor.MoveOperation.End)  # after bar 6's bar line
+    window.editor.setFocus()
+    wait_until(app, lambda: window.staff.engraved is not None and window.jobs.is_idle())
+    shown: list[object] = []
+    suggestions.shown.connect(shown.append)
+    if not suggestions.ask_now():
+        print("the cursor is not at a bar's end", file=sys.stderr)
+        return 1
+    wait_until(app, lambda: bool(shown), timeout=120)
+    suggestions.cycle(0)
+    window.statusBar().showMessage("Tab takes the bar, Ctrl+Right one note, Alt+] the next of "
+                                   f"{len(suggestions.items)}, Esc dismisses")
+    for _ in range(20):
+        app.processEvents()
+        time.sleep(0.02)
+    if not window.grab().save(str(SUGGESTION_OUT)):
+        print(f"could not write {SUGGESTION_OUT}", file=sys.stderr)
+        return 1
+    print(f"wrote {SUGGESTION_OUT}: " + " / ".join(suggestions.items))
+    panel.shutdown()
+    window.editor.document().setModified(False)
+    window.close()
+    return 0
+
+
 if __name__ == "__main__":
-    shots = {"window": main, "generation": generation, "form": form}
+    shots = {"window": main, "generation": generation, "form": form, "suggestion": suggestion}
     chosen = sys.argv[1:] or list(shots)
     sys.exit(max(shots[name]() for name in chosen))

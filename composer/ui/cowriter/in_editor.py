@@ -43,9 +43,7 @@ class EditorCowriter(QObject):
         self.chords_action.triggered.connect(lambda _checked=False: self.add_chords())
         self.toolbar = QToolBar("Co-writer", parent)
         self.toolbar.setObjectName("cowriter-toolbar")
-        for action in self.actions():
-            if action is not None:
-                self.toolbar.addAction(action)
+        self.toolbar.addAction(self.suggestions.toggle_action)  # the rest are in the Generate menu
 
     def actions(self) -> list[QAction | None]:
         """The Generate menu's entries (None: a separator)."""
