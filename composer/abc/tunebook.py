@@ -256,3 +256,68 @@ def tunes_of(sources: list[Source] | Source) -> Iterator[Tune]:
 def read_string(text: str) -> Tunebook:
     """Read ABC text (never a path)."""
     return read_tunebook(io.StringIO(text))
+
+
+def read_tune_at(text: str, line: int) -> Tunebook:
+    """The file header, the first tune and the tune covering 1-based `line` of ABC `text` (else the nearest tune
+    above it), read without reading the tunes between them: one tune of a 5 MB tunebook in milliseconds.
+
+    Line numbers, `text` and `tune_at_line` are those of the whole tunebook; only `Tune.index` is not (the
+    tunes between are not counted).
+    """
+    text = normalize_newlines(text)
+    lines = text.split("\n")
+    keep = set()
+    first = next((i for i, raw in enumerate(lines) if raw.strip()), None)
+    if first is not None:
+        keep.update(range(first, _block_end(lines, first)))  # the file header, or the first tune
+        start = first
+        while start < len(lines):  # the first tune, after a file header
+            end = _block_end(lines, start)
+            if _is_tune_block(lines[start:end], start + 1):
+                keep.update(range(start, end))
+                break
+            start = next((i for i in range(end, len(lines)) if lines[i].strip()), len(lines))
+        covering = _covering_block(lines, min(line, len(lines)) - 1)
+        if covering is not None:
+            keep.update(range(covering, _block_end(lines, covering)))
+    partial = "\n".join(raw if number in keep else "" for number, raw in enumerate(lines))
+    book = read_string(partial)
+    return Tunebook(book.tunes, book.file_header, None, text)
+
+
+def _block_end(lines: list[str], start: int) -> int:
+    """The 0-based index just past the block that starts at 0-based `start` (see _blocks)."""
+    end = start + 1
+    while end < len(lines) and lines[end].strip() and not lines[end].startswith("X:"):
+        end += 1
+    return end
+
+
+def _covering_block(lines: list[str], index: int) -> int | None:
+    """The 0-based start of the last tune block starting at or above 0-based `index`, or None."""
+    while index >= 0:
+        while index >= 0 and not lines[index].strip():
+            index -= 1
+        if index < 0:
+            return None
+        start = index
+        while start > 0 and lines[start - 1].strip() and not lines[start].startswith("X:"):
+            start -= 1
+        if _is_tune_block(lines[start:_block_end(lines, start)], start + 1):
+            return start
+        index = start - 1
+    return None
+
+
+def _is_tune_block(block: list[str], start: int) -> bool:
+    """Whether a block is a tune: it starts with X:, or it is header fields up to a K: line (as read_tunebook)."""
+    names = []
+    for i, raw in enumerate(block):
+        f = _field_of(raw, start + i)
+        if f is None:
+            break
+        if i == 0 and f.name == "X":
+            return True
+        names.append(f.name)
+    return "K" in names

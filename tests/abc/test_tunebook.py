@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from composer.abc.corpora import MUSIC21_COLLECTIONS, collection_paths
 from composer.abc.tunebook import read_string, read_tunebook
@@ -47,3 +48,34 @@ def test_sources_path_bytes_and_file_objects(tmp_path):
     path.write_bytes(text.encode("latin-1"))
     for source in (path, str(path), text.encode(), io.BytesIO(text.encode()), io.StringIO(text)):
         assert read_tunebook(source).tunes[0].body[0].text == "AB|"
+
+
+def _same_tune(a, b) -> bool:
+    if a is None or b is None:
+        return a is b
+    return (a.reference, a.header, a.body, a.line, a.end_line, a.file_header, a.source_lines) == \
+        (b.reference, b.header, b.body, b.line, b.end_line, b.file_header, b.source_lines)
+
+
+def test_one_tune_is_read_alone_as_the_whole_tunebook_reads_it():
+    from composer.abc.corpora import nottingham_dir
+    from composer.abc.tunebook import read_tune_at
+
+    corpus = Path(__file__).resolve().parents[1] / "robustness" / "corpus"
+    texts = [(nottingham_dir() / "jigs.abc").read_text(encoding="utf-8", errors="replace"),
+             (Path(__file__).resolve().parents[2] / "resources" / "examples.abc").read_text(encoding="utf-8"),
+             "%abc\n%%scale 0.8\nT:File title\n\nT:Headless\nM:6/8\nK:G\nGAB|\n\nsome words\n\nX:2\nT:b\nK:D\nDE|\n"
+             "X:3\nT:c\nK:A\nAB|\n\n\n"]
+    texts += [p.read_text(encoding="utf-8", errors="replace") for p in sorted(corpus.glob("*.abc"))
+              if b"\x00" not in p.read_bytes()]
+    checked = 0
+    for text in texts:
+        whole = read_string(text)
+        count = text.count("\n") + 2
+        for line in range(0, count + 1, max(1, count // 150)):
+            alone = read_tune_at(text, line)
+            assert _same_tune(alone.tune_at_line(line), whole.tune_at_line(line)), (text[:40], line)
+            assert alone.file_header == whole.file_header and alone.text == whole.text
+            assert _same_tune(alone.tunes[0] if alone.tunes else None, whole.tunes[0] if whole.tunes else None)
+            checked += 1
+    assert checked > 2000
