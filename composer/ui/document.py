@@ -8,6 +8,7 @@ typed. `reset` tells every view that a new document (another file, New) replaced
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -79,6 +80,13 @@ class Document(QObject):
         book = self.tunebook()
         return book.tune_at_line(self.cursor[0]) or (book.tunes[0] if book.tunes else None)
 
+    def suggested_export_path(self, suffix: str) -> Path:
+        """Where an export of the tune under the cursor goes by default: its title, beside the tunebook."""
+        tune = self.current_tune
+        stem = re.sub(r"[^\w-]+", "-", (tune.title if tune else "") or "tune").strip("-").lower() or "tune"
+        folder = self.path.parent if self.path else Path.home()
+        return folder / f"{stem}{suffix}"
+
     def edited(self) -> None:
         """The editor's text changed: parse again after a quiet moment."""
         self._parse_timer.start()
@@ -88,11 +96,6 @@ class Document(QObject):
         """Parse the text in the background now; `tunebook_changed` follows."""
         self._parse_timer.stop()
         self._jobs.submit(PARSE, parse_tunebook, self.text)
-
-    def offer(self, text: str, book: Tunebook) -> None:
-        """Take `book`, read elsewhere from `text` (the engraver's snapshot), if it is the text as it stands."""
-        if text != self._parsed_text and text == self.text:
-            self._adopt(text, book)
 
     def move_cursor(self, line: int, column: int) -> None:
         self.cursor = (line, column)

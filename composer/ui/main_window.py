@@ -1,108 +1,53 @@
-"""The main window: tunebook editor and live engraved staff linked both ways, tune list, problems, files,
-playback (composer.ui.playback.playback)."""
+"""The main window, as wiring: the editor and the live engraved staff linked both ways, the tune list, the
+problems, files (tunebook/files.py), exports, playback (playback/playback.py), the co-writer and the fine-tune
+tab. Each feature's work lives in its folder; panes.py lays the window out and menus.py builds its menus."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import (
-    QAction,
-    QActionGroup,
     QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
-    QKeySequence,
     QTextCursor,
 )
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
-    QFileDialog,
-    QFrame,
-    QHBoxLayout,
-    QLabel,
     QMainWindow,
     QMenu,
     QMessageBox,
-    QPushButton,
-    QSplitter,
-    QTabWidget,
-    QVBoxLayout,
     QWidget,
 )
 
-from composer.abc.tunebook import Tune, Tunebook, decode, normalize_newlines, read_string
-from composer.errors import AbcError
-from composer.export import ExportOptions, export_text, export_tunes
-from composer.notation.atomic_file import write_bytes_atomically
-from composer.notation.engrave import EngravedTune, engrave_svg, isolate_tune
+from composer.abc.tunebook import Tune, Tunebook, read_string
 from composer.ui.document import Document
+from composer.ui.editor.checking import MAX_SHOWN_PROBLEMS, check_tunebook
 from composer.ui.editor.editor import AbcEditor, Problem
-from composer.ui.editor.find_replace import FindReplaceBar
-from composer.ui.editor.problems import ProblemsList
+from composer.ui.editor.transpose import transpose
 from composer.ui.finetune.tab import FinetuneTab
 from composer.ui.jobs import NewestOnly
-from composer.ui.playback.playback import Playback
-from composer.ui.resources import templates
+from composer.ui.menus import build_actions, build_menus
+from composer.ui.panes import build_panes
+from composer.ui.playback.playback import Playback, Sounding
 from composer.ui.settings import Settings
-from composer.ui.staff.staff_view import StaffView
+from composer.ui.staff.engraving import Engraving, engrave_tune_at
 from composer.ui.theme import THEME_CHOICES, current_theme, palette_for
-from composer.ui.tunebook.autosave import AutosaveRecord, AutosaveStore
-from composer.ui.tunebook.tune_list import TuneList
+from composer.ui.tunebook.autosave import AutosaveStore
+from composer.ui.tunebook.exports import TuneExports
+from composer.ui.tunebook.files import TunebookFiles
 
 if TYPE_CHECKING:
     from composer.model.generation_plan import TextEdit
     from composer.ui.cowriter.panel import GenerationPanel
 
-ABC_FILTER = "ABC tunebooks (*.abc);;Text files (*.txt);;All files (*)"
 RENDER_DELAY_MS = 150
 CHECK_DELAY_MS = 350
 AUTOSAVE_INTERVAL_MS = 30_000
-#: The most problems underlined and listed at once (a long, messy tunebook can have thousands).
-MAX_SHOWN_PROBLEMS = 1000
-
-
-@dataclass(frozen=True)
-class Engraving:
-    """What the engrave job returns: the parsed tunebook, the tune drawn (its first line) and the picture."""
-
-    book: Tunebook
-    tune_line: int | None
-    engraved: EngravedTune | None
-    text: str = ""  # the text it was parsed from
-
-
-def engrave_tune_at(text: str, line: int, page_width: int | None = None) -> Engraving:
-    """Parse `text` and engrave the tune covering `line`, reflowed to `page_width` pixels when given (runs in a
-    worker thread)."""
-    book = read_string(text)
-    tune = book.tune_at_line(line) or (book.tunes[0] if book.tunes else None)
-    if tune is None:
-        return Engraving(book, None, None, text)
-    return Engraving(book, tune.line, engrave_svg(isolate_tune(text, tune.line, book), page_width=page_width),
-                     text)
-
-
-def check_tunebook(text: str, path: str | None) -> list[Problem]:
-    """The checker's diagnostics for `text` (runs in a worker thread); the engraver's errors as a fallback."""
-    try:
-        from composer.abc.checker import check_text
-    except ModuleNotFoundError as exc:
-        if exc.name != "composer.abc.checker":
-            raise
-        return [Problem(m.severity, m.message, m.line, m.column) for m in engrave_svg(text).messages]
-    return [Problem(d.severity, d.message, d.line or 1, d.column or 1) for d in check_text(text, path)]
-
-
-def describe_interval(semitones: int) -> str:
-    """`+1 semitone`, `-3 semitones`, `an octave up`, as a person says it."""
-    if abs(semitones) == 12:
-        return "an octave up" if semitones > 0 else "an octave down"
-    return f"{semitones:+d} semitone{'' if abs(semitones) == 1 else 's'}"
 
 
 class MainWindow(QMainWindow):
@@ -122,28 +67,33 @@ class MainWindow(QMainWindow):
                  check_delay_ms: int = CHECK_DELAY_MS) -> None:
         super().__init__()
         self.settings = settings or Settings()
-        self.path: Path | None = None
-        self._untitled_name: str | None = None
         self.shown_tune_line: int | None = None
         self.problems: list[Problem] = []
         self._current_tune_key: tuple[int, str] | None = None
-        self._last_autosaved: str | None = None
-        self._pending_recoveries: list[AutosaveRecord] = []
         self.jobs = NewestOnly(self)
         self.jobs.finished.connect(self._on_job_finished)
         self.jobs.failed.connect(self._on_job_failed)
         folder = autosave_folder or Path(
             QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)) / "autosave"
-        self.autosave = AutosaveStore(folder)
-
-        self._build_widgets()
+        self.editor = AbcEditor()
         self.document = Document(self.editor.toPlainText, self.jobs, parent=self)
         self.document.tunebook_changed.connect(self._on_tunebook_changed)
         self.document.reset.connect(self._reset_views)
-        self.playback = Playback(self)
+        self.files = TunebookFiles(self.editor, self.document, self.settings, AutosaveStore(folder), self)
+        self.autosave, self.recovery_banner = self.files.autosave, self.files.recovery_banner
+        self.recent_menu, self.revert_action = self.files.recent_menu, self.files.revert_action
+        self.addAction(self.revert_action)
+        self.files.loaded.connect(self.render_now)
+        self.files.loaded.connect(self.check_now)
+        self.files.status_message.connect(self.statusBar().showMessage)
+        self.files.path_changed.connect(self.document_path_changed)
+        self.exports = TuneExports(self.document, self.jobs, self)
+        self.exports.status_message.connect(self.statusBar().showMessage)
+        build_panes(self)
+        self.playback = self._wire_playback(Playback(self.document, self.settings, self))
         self.transport = self.playback.transport
-        self._build_actions()
-        self._build_menus()
+        build_actions(self)
+        build_menus(self)
 
         self._render_timer = _single_shot(self, render_delay_ms, self.render_now)
         self._check_timer = _single_shot(self, check_delay_ms, self.check_now)
@@ -155,190 +105,27 @@ class MainWindow(QMainWindow):
         self.editor.textChanged.connect(self._on_text_changed)
         self.editor.cursor_place_changed.connect(self._on_cursor_moved)
         self.editor.document().modificationChanged.connect(self.setWindowModified)
-        self.editor.files_dropped.connect(self._open_dropped)
         self.staff.symbol_clicked.connect(self._on_symbol_clicked)
         self.staff.reflow_width_changed.connect(lambda _width: self._render_timer.start())
         self.tune_list.tune_activated.connect(self._go_to_tune)
         self.problems_list.problem_activated.connect(lambda line, col: self._jump(line, col))
         self.setAcceptDrops(True)
         self._restore_settings()
-        self._update_title()
+        self.files.update_title()
+
+    def _wire_playback(self, playback: Playback) -> Playback:
+        """Playback's toolbar, progress bar and shortcuts in the window; its requests to the editor and staff."""
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, playback.toolbar)
+        self.statusBar().addPermanentWidget(playback.progress)
+        self.addActions(playback.actions)
+        self.staff.play_pause_requested.connect(playback.toggle_play)
+        playback.follow_requested.connect(self.editor.follow_to)
+        playback.mark_requested.connect(self._mark_sounding)
+        playback.stopped.connect(self.sync_to_cursor)
+        playback.status_message.connect(self.statusBar().showMessage)
+        return playback
 
     # ---------------------------------------------------------------------------------------- building
-    def _build_widgets(self) -> None:
-        self.editor = AbcEditor()
-        self.find_bar = FindReplaceBar(self.editor)
-        self.staff = StaffView()
-        self.staff_status = QLabel()
-        self.staff_status.setWordWrap(True)
-        self.staff_status.hide()
-        self.recovery_banner = _RecoveryBanner()
-        self.recovery_banner.restore_button.clicked.connect(self._restore_recovery)
-        self.recovery_banner.discard_button.clicked.connect(self._discard_recovery)
-
-        editor_pane = QWidget()
-        editor_layout = QVBoxLayout(editor_pane)
-        editor_layout.setContentsMargins(0, 0, 0, 0)
-        editor_layout.setSpacing(0)
-        editor_layout.addWidget(self.editor)
-        editor_layout.addWidget(self.find_bar)
-        staff_pane = QWidget()
-        staff_layout = QVBoxLayout(staff_pane)
-        staff_layout.setContentsMargins(0, 0, 0, 0)
-        staff_layout.setSpacing(0)
-        staff_layout.addWidget(self.staff)
-        staff_layout.addWidget(self.staff_status)
-
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.setObjectName("editor-staff-splitter")
-        self.splitter.addWidget(editor_pane)
-        self.splitter.addWidget(staff_pane)
-        self.splitter.setStretchFactor(0, 2)
-        self.splitter.setStretchFactor(1, 3)
-        self.splitter.setChildrenCollapsible(False)
-
-        tunebook_tab = QWidget()
-        tab_layout = QVBoxLayout(tunebook_tab)
-        tab_layout.setContentsMargins(0, 0, 0, 0)
-        tab_layout.setSpacing(0)
-        tab_layout.addWidget(self.recovery_banner)
-        tab_layout.addWidget(self.splitter)
-        self.tabs = QTabWidget()
-        self.tabs.setDocumentMode(True)
-        self.tabs.addTab(tunebook_tab, "Tunebook")
-        self.tabs.tabBar().setVisible(False)
-        self.setCentralWidget(self.tabs)
-
-        self.tune_list = TuneList()
-        self.tunes_dock = self.add_panel(self.tune_list, "Tunes", Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.problems_list = ProblemsList()
-        self.problems_dock = self.add_panel(self.problems_list, "Problems",
-                                            Qt.DockWidgetArea.BottomDockWidgetArea)
-
-        self.place_label = QLabel()
-        # A fixed size: a new text must not lay the whole window out again (tens of ms a keystroke).
-        self.place_label.setFixedSize(self.place_label.fontMetrics().horizontalAdvance("Line 000000, Col 0000"),
-                                      self.place_label.sizeHint().height())
-        self.statusBar().addPermanentWidget(self.place_label)
-
-    def _action(self, text: str, slot, shortcut=None, tip: str | None = None) -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            if isinstance(shortcut, list):
-                action.setShortcuts(shortcut)
-            else:
-                action.setShortcut(shortcut)
-        if tip:
-            action.setStatusTip(tip)
-        action.triggered.connect(lambda _checked=False: slot())
-        self.addAction(action)
-        return action
-
-    def _build_actions(self) -> None:
-        key = QKeySequence.StandardKey
-        self.new_action = self._action("&New", self.new_document, key.New)
-        self.open_action = self._action("&Open…", self.open_dialog, key.Open)
-        self.save_action = self._action("&Save", self.save, key.Save)
-        self.save_as_action = self._action("Save &As…", self.save_as, key.SaveAs)
-        self.revert_action = self._action("Re&vert", self.revert, tip="Reload the file as last saved")
-        self.quit_action = self._action("&Quit", self.close, key.Quit)
-        self.export_tune_abc_action = self._action("Current tune as &ABC…", self.export_tune_abc_dialog)
-        self.export_book_abc_action = self._action("Tunebook as &canonical ABC…", self.export_book_abc_dialog)
-        self.export_midi_action = self._action("Current tune as &MIDI…", self.export_midi_dialog)
-
-        self.undo_action = self._action("&Undo", self.editor.undo, key.Undo)
-        self.redo_action = self._action("&Redo", self.editor.redo, key.Redo)
-        self.undo_action.setEnabled(False)
-        self.redo_action.setEnabled(False)
-        self.editor.undoAvailable.connect(self.undo_action.setEnabled)
-        self.editor.redoAvailable.connect(self.redo_action.setEnabled)
-        self.cut_action = self._action("Cu&t", self.editor.cut, key.Cut)
-        self.copy_action = self._action("&Copy", self.editor.copy, key.Copy)
-        self.paste_action = self._action("&Paste", self.editor.paste, key.Paste)
-        self.select_all_action = self._action("Select &All", self.editor.selectAll, key.SelectAll)
-        self.find_action = self._action("&Find…", lambda: self.find_bar.open(replace=False), key.Find)
-        self.find_next_action = self._action("Find &Next", self.find_bar.find_next, key.FindNext)
-        self.find_previous_action = self._action("Find Pre&vious", self.find_bar.find_previous,
-                                                 key.FindPrevious)
-        replace_keys = QKeySequence.keyBindings(key.Replace) or [QKeySequence("Ctrl+H")]
-        self.replace_action = self._action("R&eplace…", lambda: self.find_bar.open(replace=True),
-                                           replace_keys)
-        self.comment_action = self._action("Toggle &Comment", self.editor.toggle_comment,
-                                           QKeySequence("Ctrl+/"))
-        self.transpose_up_action = self._action("Transpose &Up a Semitone", lambda: self.transpose(1),
-                                                QKeySequence("Alt+Up"))
-        self.transpose_down_action = self._action("Transpose &Down a Semitone", lambda: self.transpose(-1),
-                                                  QKeySequence("Alt+Down"))
-        self.octave_up_action = self._action("Transpose Up an &Octave", lambda: self.transpose(12),
-                                             QKeySequence("Alt+Shift+Up"))
-        self.octave_down_action = self._action("Transpose Down an Octa&ve", lambda: self.transpose(-12),
-                                               QKeySequence("Alt+Shift+Down"))
-
-        self.zoom_in_action = self._action("Zoom &In", self.staff.zoom_in,
-                                           [*QKeySequence.keyBindings(key.ZoomIn), QKeySequence("Ctrl+=")])
-        self.zoom_out_action = self._action("Zoom &Out", self.staff.zoom_out, key.ZoomOut)
-        self.zoom_reset_action = self._action("&Actual Size", self.staff.zoom_reset, QKeySequence("Ctrl+0"))
-        self.zoom_fit_action = self._action("Fit &Width", self.staff.zoom_to_width, QKeySequence("Ctrl+9"))
-
-    def _build_menus(self) -> None:
-        bar = self.menuBar()
-        self.file_menu = file_menu = bar.addMenu("&File")
-        file_menu.addAction(self.new_action)
-        self.template_menu = file_menu.addMenu("New &Tune from Template")
-        for name, path in templates().items():
-            action = self.template_menu.addAction(name)
-            action.triggered.connect(lambda _checked=False, p=path: self.new_tune_from_template(p))
-        file_menu.addAction(self.open_action)
-        self.recent_menu = file_menu.addMenu("Open &Recent")
-        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
-        file_menu.addSeparator()
-        file_menu.addAction(self.save_action)
-        file_menu.addAction(self.save_as_action)
-        file_menu.addAction(self.revert_action)
-        file_menu.addSeparator()
-        self.export_menu = file_menu.addMenu("&Export")
-        self.export_menu.addAction(self.export_tune_abc_action)
-        self.export_menu.addAction(self.export_book_abc_action)
-        self.export_menu.addAction(self.export_midi_action)
-        self.export_menu.addAction(self.playback.export_wav_action)
-        file_menu.addSeparator()
-        file_menu.addAction(self.quit_action)
-
-        edit_menu = bar.addMenu("&Edit")
-        for action in (self.undo_action, self.redo_action, None, self.cut_action, self.copy_action,
-                       self.paste_action, self.select_all_action, None, self.find_action,
-                       self.find_next_action, self.find_previous_action, self.replace_action, None,
-                       self.comment_action, None,
-                       self.transpose_up_action, self.transpose_down_action, self.octave_up_action,
-                       self.octave_down_action):
-            edit_menu.addSeparator() if action is None else edit_menu.addAction(action)
-
-        self.view_menu = bar.addMenu("&View")
-        for action in (self.zoom_in_action, self.zoom_out_action, self.zoom_reset_action,
-                       self.zoom_fit_action):
-            self.view_menu.addAction(action)
-        self.view_menu.addSeparator()
-        self.theme_menu = self.view_menu.addMenu("&Theme")
-        self.theme_actions: dict[str, QAction] = {}
-        group = QActionGroup(self)
-        for choice, label in zip(THEME_CHOICES, ("&System", "&Light", "&Dark"), strict=True):
-            action = self.theme_menu.addAction(label)
-            action.setCheckable(True)
-            action.setActionGroup(group)
-            action.triggered.connect(lambda _checked=False, c=choice: self.set_theme_choice(c))
-            self.theme_actions[choice] = action
-        self.view_menu.addSeparator()
-        self.view_menu.addAction(self.tunes_dock.toggleViewAction())
-        self.view_menu.addAction(self.problems_dock.toggleViewAction())
-        self.view_menu.addAction(self.playback.toolbar.toggleViewAction())
-        self.playback_menu = bar.addMenu("&Playback")
-        playback = self.playback
-        for action in (playback.play_pause_action, playback.stop_action, playback.play_from_cursor_action, None,
-                       playback.audio_settings_action):
-            self.playback_menu.addSeparator() if action is None else self.playback_menu.addAction(action)
-        help_menu = bar.addMenu("&Help")
-        help_menu.addAction(self._action("&About Composer", self._about))
-
     # ------------------------------------------------------------------------------------ extension API
     def add_panel(self, widget: QWidget, title: str,
                   area: Qt.DockWidgetArea = Qt.DockWidgetArea.BottomDockWidgetArea) -> QDockWidget:
@@ -358,47 +145,14 @@ class MainWindow(QMainWindow):
         return index
 
     def add_generation_panel(self) -> GenerationPanel:
-        """Dock the co-writer beside the editor (as `generation_panel`) with a Generate menu, and wire it: the
-        Document and the editor's selection in; accepted candidates, audition sound and its problems through the
-        editor, the transport and the status bar; each model the fine-tune tab exports becomes the active one."""
-        from composer.audio.player import PlayerState
-        from composer.model.generation_plan import Selection
+        """Dock the co-writer beside the editor (as `generation_panel`) with a Generate menu, wired to the Document,
+        the editor's selection, the transport and the status bar (composer.ui.cowriter.docking)."""
+        from composer.ui.cowriter.docking import dock_generation_panel
         from composer.ui.cowriter.in_editor import install_editor_cowriter
-        from composer.ui.cowriter.panel import GenerationPanel
 
-        editor = self.editor
-
-        def selection() -> Selection:  # the editor's cursor as a value (the panel never sees the editor)
-            cursor = editor.textCursor()
-            return Selection(cursor.anchor(), cursor.position())
-
-        panel = self.generation_panel = GenerationPanel(self.document, self.settings, self.editor.document(),
-                                                        selection)
-        panel.dock = self.add_panel(panel, "Generate", Qt.DockWidgetArea.RightDockWidgetArea)
-        panel.edit_requested.connect(self.apply_edit)
-        panel.audio_problem.connect(lambda message: self.statusBar().showMessage(message, 15000))
-        panel.stop_playback_requested.connect(
-            lambda: self.transport.stop() if self.transport.state is not PlayerState.STOPPED else None)
-        panel.set_sound(self.transport.sound)
-        self.transport.soundChanged.connect(panel.set_sound)
-        self.closing.connect(panel.window_closing)
-        menu = QMenu("&Generate", self)
-        help_menu = next((a for a in self.menuBar().actions() if a.menu() and a.text().replace("&", "") == "Help"),
-                         None)
-        if help_menu is not None:
-            self.menuBar().insertMenu(help_menu, menu)
-        else:
-            self.menuBar().addMenu(menu)
-        for action in (panel.generate_action, panel.cancel_action, None, panel.float32_action,
-                       panel.dock.toggleViewAction()):
-            menu.addSeparator() if action is None else menu.addAction(action)
-        self.addAction(panel.generate_action)
-        if getattr(self, "finetune_tab", None) is not None:
-            panel.connect_finetune(self.finetune_tab)
-        if (app := QApplication.instance()) is not None:
-            app.aboutToQuit.connect(panel.shutdown)
-        self.editor_cowriter = install_editor_cowriter(self, panel)
-        return panel
+        self.generation_panel = dock_generation_panel(self)
+        self.editor_cowriter = install_editor_cowriter(self, self.generation_panel)
+        return self.generation_panel
 
     def apply_edit(self, edit: TextEdit) -> None:
         """Replace the edit's span of the text with its insert as one undoable step, the cursor after it."""
@@ -484,16 +238,12 @@ class MainWindow(QMainWindow):
                 title = f"Problems ({len(self.problems)}, the first {len(shown)} shown)"
             self.problems_dock.setWindowTitle(title)
             self.problems_changed.emit(self.problems)
-        elif lane == "export":
-            self.statusBar().showMessage(f"Exported {', '.join(p.name for p in result.written)}", 5000)
 
     def _on_job_failed(self, lane: str, error: Exception) -> None:
         if lane == "engrave":
             self._set_staff_status(f"Engraving failed: {error}")
         elif lane == "check":
             self.statusBar().showMessage(f"Checker failed: {error}", 8000)
-        elif lane == "export":
-            QMessageBox.warning(self, "Export failed", str(error))
 
     def _on_tunebook_changed(self, book: Tunebook) -> None:
         self.tune_list.show_tunebook(book, self.document.rows)
@@ -512,7 +262,6 @@ class MainWindow(QMainWindow):
         self.tune_list.show_tunebook(read_string(""))
 
     def _show_engraving(self, result: Engraving) -> None:
-        self.document.offer(result.text, result.book)
         if result.engraved is None or result.engraved.is_empty:
             if result.tune_line is not None and self.staff.engraved is not None:
                 self._set_staff_status("The tune can't be drawn as it stands; showing the last good picture.")
@@ -569,175 +318,61 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------------------------ edit commands
     def transpose(self, semitones: int) -> bool:
         """Transpose the selection (or the tune under the cursor) by `semitones`, as one undoable step."""
-        try:
-            from composer.abc.transpose import transpose_fragment, transpose_tune
-        except ModuleNotFoundError as exc:
-            if exc.name != "composer.abc.transpose":
-                raise
-            self.statusBar().showMessage("Transposition is not available in this build.", 5000)
-            return False
-        cursor = self.editor.textCursor()
-        book = read_string(self.text)
-        if cursor.hasSelection():
-            line = self.editor.document().findBlock(cursor.selectionStart()).blockNumber() + 1
-            tune = book.tune_at_line(line)
-            selected = cursor.selectedText().replace("\u2029", "\n")
-            result = transpose_fragment(selected, semitones, (tune.key if tune else None) or "C")
-            start = cursor.selectionStart()
-            cursor.insertText(result)
-            cursor.setPosition(start)
-            cursor.setPosition(start + len(result), cursor.MoveMode.KeepAnchor)
-            self.editor.setTextCursor(cursor)
-        else:
-            tune = book.tune_at_line(cursor.blockNumber() + 1)
-            if tune is None:
-                return False
-            line, column = self.cursor_position
-            transposed = transpose_tune(tune.text(), semitones).rstrip("\n")
-            self.editor.replace_lines(tune.line, tune.end_line, transposed)
-            self.editor.go_to(line, column)
-        self.statusBar().showMessage(f"Transposed by {describe_interval(semitones)}", 3000)
-        return True
+        message = transpose(self.editor, semitones)
+        if message is not None:
+            self.statusBar().showMessage(message, 3000)
+        return message is not None
+
+    def _mark_sounding(self, sounding: Sounding | None) -> None:
+        """Mark the note playing in the editor, and in the staff when it shows that tune; None: unmark."""
+        if sounding is None:
+            self.editor.clear_playback_mark()
+            return
+        self.editor.set_playback_mark(sounding.line, sounding.column, sounding.length)
+        engraved = self.staff.engraved
+        if engraved is not None and self.shown_tune_line == sounding.tune_line:
+            self.staff.highlight(engraved.symbol_for(sounding.line, sounding.column))
 
     # ---------------------------------------------------------------------------------------- files
+    @property
+    def path(self) -> Path | None:
+        """The document's file (None: untitled)."""
+        return self.files.path
+
     def load_text(self, text: str, path: Path | None, *, modified: bool = False,
                   untitled_name: str | None = None) -> None:
-        """Show `text` as the document of `path` (None: untitled, shown as `untitled_name` or "Untitled")."""
-        self.path = Path(path) if path else None
-        self._untitled_name = None if path else untitled_name
-        if not self.editor.load_text(normalize_newlines(text)):
-            self.statusBar().showMessage("A long tunebook: shown without syntax colours, so it stays quick.", 8000)
-        self.editor.document().setModified(modified)
-        self.setWindowModified(modified)  # setPlainText said "modified" and took it back without a signal
-        self._last_autosaved = None
-        self.editor.go_to(1, 1)
-        self.document.replace(self.path)
-        self._update_title()
-        self.document_path_changed.emit(str(self.path) if self.path else "")
-        self.render_now()
-        self.check_now()
+        self.files.load_text(text, path, modified=modified, untitled_name=untitled_name)
 
     def open_path(self, path: str | Path, *, ask: bool = True) -> bool:
-        """Open a tunebook file (asking first about unsaved changes unless `ask` is False)."""
-        path = Path(path)
-        if ask and not self.maybe_save():
-            return False
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            QMessageBox.warning(self, "Cannot open", f"{path}: {exc.strerror or exc}")
-            self.settings.remove_recent(str(path.resolve()))
-            return False
-        try:
-            text = decode(data, str(path))
-        except AbcError as exc:
-            self._say_cannot_open(exc.located())
-            return False
-        self.autosave.discard()
-        self.load_text(text, path)
-        self.settings.add_recent(path)
-        self.statusBar().showMessage(f"Opened {path}", 3000)
-        return True
-
-    def _say_cannot_open(self, message: str) -> None:
-        """Say why a file was not opened in a window-modal box that does not block the caller."""
-        box = QMessageBox(QMessageBox.Icon.Warning, "Cannot open", message, QMessageBox.StandardButton.Ok, self)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
-
-    def open_dialog(self) -> None:
-        start = str(self.path.parent) if self.path else str(Path.home())
-        name, _ = QFileDialog.getOpenFileName(self, "Open tunebook", start, ABC_FILTER)
-        if name:
-            self.open_path(name)
+        return self.files.open_path(path, ask=ask)
 
     def new_document(self) -> bool:
-        if not self.maybe_save():
-            return False
-        self.autosave.discard()
-        self.load_text("", None)
-        return True
+        return self.files.new_document()
 
     def new_tune_from_template(self, template: Path) -> None:
-        """Append a tune from `template` with the next free X: number, and select its title."""
-        book = read_string(self.text)
-        number = max([t.reference or 0 for t in book.tunes] + [0]) + 1
-        body = template.read_text(encoding="utf-8").strip("\n")
-        body = re.sub(r"^X:.*$", f"X:{number}", body, count=1, flags=re.M)
-        text = self.text
-        if not text.strip() or text.endswith("\n\n"):
-            separator = ""
-        else:
-            separator = "\n" if text.endswith("\n") else "\n\n"
-        cursor = self.editor.textCursor()
-        cursor.movePosition(cursor.MoveOperation.End)
-        cursor.insertText(separator + body + "\n")
-        first = self.editor.document().blockCount() - body.count("\n") - 1
-        for offset, line in enumerate(body.split("\n")):
-            if line.startswith("T:"):
-                self.editor.go_to(first + offset, 3, select=len(line) - 2)
-                break
+        self.files.new_tune_from_template(template)
         self.render_now()
 
     def save(self) -> bool:
-        if self.path is None:
-            return self.save_as()
-        return self.save_to(self.path)
+        return self.files.save()
 
     def save_as(self) -> bool:
-        start = str(self.path) if self.path else str(Path.home() / "tunes.abc")
-        name, _ = QFileDialog.getSaveFileName(self, "Save tunebook as", start, ABC_FILTER)
-        if not name:
-            return False
-        if not Path(name).suffix:
-            name += ".abc"
-        return self.save_to(Path(name))
+        return self.files.save_as()
 
     def save_to(self, path: Path) -> bool:
-        """Write the text to `path` atomically (a temporary file renamed over it); it becomes the document."""
-        try:
-            write_bytes_atomically(path, self.text.encode("utf-8"))
-        except OSError as exc:
-            QMessageBox.warning(self, "Cannot save", f"{path}: {exc.strerror or exc}")
-            return False
-        self.path = Path(path)
-        self.document.set_path(self.path)
-        self.editor.document().setModified(False)
-        self.autosave.discard()
-        self._last_autosaved = None
-        self.settings.add_recent(path)
-        self._update_title()
-        self.document_path_changed.emit(str(self.path))
-        self.statusBar().showMessage(f"Saved {path}", 3000)
-        return True
+        return self.files.save_to(path)
 
     def revert(self) -> bool:
-        if self.path is None or not self.path.is_file():
-            return False
-        if self.editor.document().isModified():
-            buttons = QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel
-            question = f"Discard your changes to {self.path.name}?"
-            answer = QMessageBox.question(self, "Revert", question, buttons)
-            if answer != QMessageBox.StandardButton.Discard:
-                return False
-        return self.open_path(self.path, ask=False)
+        return self.files.revert()
 
     def maybe_save(self) -> bool:
-        """Ask about unsaved changes: True when it is fine to go on (saved or discarded)."""
-        if not self.editor.document().isModified():
-            return True
-        name = self.path.name if self.path else "Untitled"
-        answer = QMessageBox.warning(
-            self, "Unsaved changes", f"Save the changes to {name} before going on?",
-            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
-            | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
-        if answer == QMessageBox.StandardButton.Save:
-            return self.save()
-        return answer == QMessageBox.StandardButton.Discard
+        return self.files.maybe_save()
 
-    def _open_dropped(self, paths: list[Path]) -> None:
-        if paths:
-            self.open_path(paths[0])
+    def autosave_now(self) -> bool:
+        return self.files.autosave_now()
+
+    def offer_recovery(self) -> int:
+        return self.files.offer_recovery()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt override)
         if any(url.isLocalFile() and url.toLocalFile().lower().endswith((".abc", ".txt"))
@@ -751,121 +386,19 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
             self.open_path(paths[0])
 
-    def _fill_recent_menu(self) -> None:
-        self.recent_menu.clear()
-        recent = self.settings.recent_files()
-        for number, name in enumerate(recent, start=1):
-            action = self.recent_menu.addAction(f"&{number % 10} {Path(name).name}  —  {Path(name).parent}")
-            action.triggered.connect(lambda _checked=False, n=name: self.open_path(n))
-        if not recent:
-            self.recent_menu.addAction("(none)").setEnabled(False)
-        else:
-            self.recent_menu.addSeparator()
-            self.recent_menu.addAction("Clear List", lambda: self.settings.set_value("files", "recent", []))
-
-    def _update_title(self) -> None:
-        name = self.path.name if self.path else (self._untitled_name or "Untitled")
-        self.setWindowTitle(f"{name}[*] — Composer")
-        self.setWindowFilePath(str(self.path) if self.path else "")
-        self.revert_action.setEnabled(self.path is not None)
-
     # ------------------------------------------------------------------------------------- export
-    def _tune_or_warn(self) -> Tune | None:
-        tune = self.current_tune
-        if tune is None:
-            QMessageBox.information(self, "Export", "There is no tune to export.")
-        return tune
-
     def suggested_export_path(self, suffix: str) -> Path:
         """Where an export of the tune under the cursor goes by default: its title, beside the tunebook."""
-        tune = self.current_tune
-        stem = re.sub(r"[^\w-]+", "-", (tune.title if tune else "") or "tune").strip("-").lower() or "tune"
-        folder = self.path.parent if self.path else Path.home()
-        return folder / f"{stem}{suffix}"
-
-    def _export_name(self, title: str, suffix: str, filter_text: str) -> str | None:
-        name, _ = QFileDialog.getSaveFileName(self, title, str(self.suggested_export_path(suffix)), filter_text)
-        return name or None
+        return self.document.suggested_export_path(suffix)
 
     def export_tune_abc(self, path: str | Path) -> None:
-        tune = self.current_tune
-        if tune is not None:
-            export_tunes(self.document.tunebook(), path, ExportOptions(suffix=".abc", line=tune.line))
+        self.exports.export_tune_abc(path)
 
     def export_book_abc(self, path: str | Path) -> None:
-        export_tunes(self.document.tunebook(), path, ExportOptions(suffix=".abc", canonical=True))
+        self.exports.export_book_abc(path)
 
     def export_midi(self, path: str | Path) -> int:
-        """Write the current tune as MIDI in the background (composer.export), in a child process under a time
-        limit (composer.notation.time_limit); returns the request."""
-        from composer.notation.time_limit import run_with_time_limit
-
-        tune = self.current_tune
-        if tune is None:
-            return 0
-        options = ExportOptions(suffix=".mid", line=tune.line)
-        return self.jobs.submit("export", run_with_time_limit, export_text, self.text, str(path), options)
-
-    def export_tune_abc_dialog(self) -> None:
-        if self._tune_or_warn() and (name := self._export_name("Export tune as ABC", ".abc", ABC_FILTER)):
-            self.export_tune_abc(name)
-
-    def export_book_abc_dialog(self) -> None:
-        if name := self._export_name("Export tunebook as canonical ABC", ".abc", ABC_FILTER):
-            self.export_book_abc(name)
-
-    def export_midi_dialog(self) -> None:
-        if self._tune_or_warn() and (name := self._export_name("Export tune as MIDI", ".mid",
-                                                               "MIDI files (*.mid *.midi)")):
-            self.export_midi(name)
-            self.statusBar().showMessage("Exporting MIDI…")
-
-    # ------------------------------------------------------------------------- autosave and recovery
-    def autosave_now(self) -> bool:
-        """Write an autosave copy if the text changed since the last save or autosave."""
-        if not self.editor.document().isModified():
-            return False
-        text = self.text
-        if text == self._last_autosaved:
-            return False
-        try:
-            self.autosave.save(text, str(self.path.resolve()) if self.path else None)
-        except OSError as exc:
-            self.statusBar().showMessage(f"Autosave failed: {exc}", 8000)
-            return False
-        self._last_autosaved = text
-        return True
-
-    def offer_recovery(self) -> int:
-        """Look for autosave copies left by a crashed session and offer the newest; returns how many."""
-        self._pending_recoveries = self.autosave.orphans()
-        self._show_next_recovery()
-        return len(self._pending_recoveries)
-
-    def _show_next_recovery(self) -> None:
-        if not self._pending_recoveries:
-            self.recovery_banner.hide()
-            return
-        record = self._pending_recoveries[0]
-        self.recovery_banner.show_record(record)
-
-    def _restore_recovery(self) -> None:
-        if not self._pending_recoveries:
-            return
-        if not self.maybe_save():
-            return
-        record = self._pending_recoveries.pop(0)
-        text = record.text()
-        self.load_text(text, Path(record.original) if record.original else None, modified=True)
-        AutosaveStore.forget(record)
-        self.autosave_now()
-        self.statusBar().showMessage(f"Recovered unsaved changes to {record.name}", 5000)
-        self._show_next_recovery()
-
-    def _discard_recovery(self) -> None:
-        if self._pending_recoveries:
-            AutosaveStore.forget(self._pending_recoveries.pop(0))
-        self._show_next_recovery()
+        return self.exports.export_midi(path)
 
     # ------------------------------------------------------------------------------ settings, theme
     def _restore_settings(self) -> None:
@@ -948,33 +481,6 @@ class MainWindow(QMainWindow):
                           f"<b>Composer {__version__}</b>"
                           "<p>Write folk tunes in ABC with a neural co-writer.</p>"
                           "<p>Engraving by abcm2ps; sound by FluidSynth.</p>")
-
-
-class _RecoveryBanner(QFrame):
-    """A bar over the editor offering text a crashed session autosaved."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setAutoFillBackground(True)
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.restore_button = QPushButton("Restore")
-        self.discard_button = QPushButton("Discard")
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(8, 4, 8, 4)
-        layout.addWidget(self.message, 1)
-        layout.addWidget(self.restore_button)
-        layout.addWidget(self.discard_button)
-        self.hide()
-
-    def show_record(self, record: AutosaveRecord) -> None:
-        from datetime import datetime
-
-        when = datetime.fromtimestamp(record.saved_at).strftime("%Y-%m-%d %H:%M")
-        self.message.setText(f"Composer stopped before {record.name} was saved. Unsaved changes from {when} "
-                             "were kept.")
-        self.show()
 
 
 def _single_shot(parent: QWidget, msecs: int, slot) -> QTimer:

@@ -22,7 +22,7 @@ _STRESS = textwrap.dedent(
     from PySide6.QtWidgets import QApplication
     from composer.abc.tunebook import read_string
     from composer.audio.performance import build_performance
-    from composer.ui.playback.playback import PREPARE, PlaybackJobs
+    from composer.ui.playback.playback_jobs import PREPARE, PlaybackJobs
     from composer.ui.playback.transport import QtPlayer
     from composer.ui.jobs import NewestOnly
 

@@ -345,3 +345,42 @@ def test_an_edit_while_playing_goes_on_with_the_new_version_and_leaves_the_curso
     qtbot.waitUntil(lambda: len(followed) > count, timeout=10_000)
     assert window.cursor_position == typed_at
     wait_state(qtbot, window, "stopped", window.playback.stop_action.trigger)
+
+
+def test_playback_works_from_a_document_alone_and_asks_the_views_to_follow(qtbot, settings, file_output, examples):
+    """No window at all: the Document and the Settings in; the sounding note comes out as requests (move the
+    cursor there, mark it), stopping asks for the mark to go, and nothing reaches for a window."""
+    from PySide6.QtGui import QTextDocument
+
+    from composer.ui.document import Document
+    from composer.ui.jobs import NewestOnly
+    from composer.ui.main_window import MainWindow
+    from composer.ui.playback.playback import Playback, Sounding
+
+    text = QTextDocument()
+    text.setPlainText(examples.read_text(encoding="utf-8"))
+    document = Document(text.toPlainText, NewestOnly())
+    playback = Playback(document, settings)
+    qtbot.addWidget(playback.toolbar)
+    try:
+        assert playback.output == file_output and playback.parent() is None
+        assert not [w for w in (playback.toolbar.parentWidget(), playback.transport.window())
+                    if isinstance(w, MainWindow)]
+        first = read_tunebook(examples).tunes[0]
+        with qtbot.waitSignal(playback.prepared, timeout=20_000) as prepared:
+            playback.prepare_now()
+        assert prepared.args[0].line == first.line and playback.transport.performance is not None
+        follows, marks = [], []
+        playback.follow_requested.connect(lambda line, column: follows.append((line, column)))
+        playback.mark_requested.connect(marks.append)
+        with qtbot.waitSignal(playback.followed, timeout=10_000):
+            playback.play_pause_action.trigger()
+        sounding = next(m for m in marks if m is not None)
+        assert isinstance(sounding, Sounding) and sounding.tune_line == first.line
+        assert (sounding.line, sounding.column) in note_places(first) and sounding.length >= 1
+        assert follows and follows[0] == (sounding.line, sounding.column)
+        with qtbot.waitSignal(playback.stopped, timeout=10_000):
+            playback.stop_action.trigger()
+        assert marks[-1] is None
+    finally:
+        playback.shutdown()

@@ -1,45 +1,41 @@
-"""Playback in the window: the transport plays the tune under the cursor, the staff and editor follow the
-sounding note, play from the cursor's bar, File → Export → WAV in the background, and the audio settings.
+"""Playback: the transport plays the tune under the cursor, the staff and editor follow the sounding note, play
+from the cursor's bar, File → Export → WAV in the background, and the audio settings.
 
-`Playback` builds the tune under the cursor off the UI thread (`prepare_tune_at`, in its own worker thread, so
-the window's engraving and checking never wait for it) and hands the performance to the TransportBar. It
+`Playback` gets the Document and the Settings, never the window. It builds the tune under the cursor off the UI
+thread (`prepare_tune_at`, in its own worker thread) and hands the performance to the TransportBar. It
 builds after a quiet moment for a new tune and for every edit, so the bar count follows the text (an edit
 while playing goes on from the same bar); a new document clears the transport. While playing, every melody
-note that starts marks its symbol in the staff and its text in the editor, and moves the editor cursor to it
-(no focus change, no undo step) until the person moves the cursor or types; stopping clears the mark. Audio
-problems are said once in the status bar and in the transport bar; the window keeps working and still
-exports MIDI and WAV.
+note that starts is announced as a `Sounding` value (`mark_requested`: the window marks its symbol in the staff
+and its text in the editor) and, until the person moves the cursor or types, as `follow_requested(line, column)`
+(the window moves the editor cursor there: no focus change, no undo step); stopping asks for the mark to go
+(`mark_requested(None)`, then `stopped`). Messages for the status bar come out as `status_message(text, ms)`.
+Audio problems are said once there and in the transport bar; the window keeps working and still exports MIDI
+and WAV. The window adds `toolbar`, `progress` and `actions` where it wants them.
 """
 
 from __future__ import annotations
 
 import functools
 import os
-import queue
 import threading
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressBar, QToolBar
 
-from composer.abc.tunebook import read_string
-from composer.audio.performance import Performance
 from composer.audio.player import PlayerState
 from composer.audio.soundfonts import read_soundfont
 from composer.errors import AudioError
 from composer.export import ExportOptions, export_text
 from composer.notation.time_limit import EXPORT_TIME_LIMIT, ExportCancelled, run_with_time_limit
-from composer.ui.courier import call_in_ui_thread, prepare_courier
-from composer.ui.jobs import quick_gil_switching
+from composer.ui.document import Document
 from composer.ui.playback.audio_settings import AudioOutput, AudioSettingsDialog
-from composer.ui.playback.transport import TransportBar
-
-if TYPE_CHECKING:
-    from composer.ui.main_window import MainWindow
+from composer.ui.playback.playback_jobs import EXPORT, PREPARE, PlaybackJobs, PreparedTune, prepare_tune_at
+from composer.ui.playback.transport import Preferences, TransportBar
+from composer.ui.settings import Settings
 
 #: Quiet time after an edit or a move to another tune before the tune is rebuilt for playing.
 PREPARE_DELAY_MS = 400
@@ -49,98 +45,38 @@ STOPPED_EDIT_DELAY_MS = 1500
 #: How long closing the window waits for WAV exports still running, in seconds.
 EXPORT_WAIT_AT_CLOSE = 60.0
 PREFERENCES_GROUP = "playback"
-PREPARE = "prepare"
-EXPORT = "export"
 WAV_FILTER = "WAV audio (*.wav)"
 
 
 @dataclass(frozen=True)
-class PreparedTune:
-    """A version of a tune ready to play: its first line and text, its performance, and the length of the
-    text of each note (line, column) → characters, for marking the sounding note in the editor."""
+class Sounding:
+    """The melody note sounding now: its place in the text, the length of its text, and the first line of the
+    tune playing (the staff marks it only when it shows that tune)."""
 
     line: int
-    text: str
-    performance: Performance
-    note_lengths: Mapping[tuple[int, int], int] = field(default_factory=dict)
-
-
-def prepare_tune_at(text: str, line: int) -> PreparedTune | None:
-    """Read `text` and build the performance of the tune covering `line` (else the first tune); runs in a
-    worker thread. None when the text has no tune; AbcError when the tune cannot be played."""
-    from composer.abc.tokens import Kind, tokenize_tune
-    from composer.audio.performance import build_performance
-
-    book = read_string(text)
-    tune = book.tune_at_line(line) or (book.tunes[0] if book.tunes else None)
-    if tune is None:
-        return None
-    performance = build_performance(tune)
-    try:
-        lengths = {(t.line, t.column): len(t.text) for t in tokenize_tune(tune) if t.kind is Kind.NOTE}
-    except Exception:  # noqa: BLE001  (the mark falls back to one character)
-        lengths = {}
-    return PreparedTune(tune.line, tune.text(), performance, lengths)
-
-
-class PlaybackJobs(QObject):
-    """Playback's slow work (building performances, rendering WAV) on one daemon thread of its own.
-
-    `submit(kind, number, function, *snapshot)` runs `function(*snapshot)` there; `done(kind, number, result,
-    error)` comes back in the UI thread. A PREPARE request that a newer one has replaced before it starts is
-    skipped. The thread is a daemon, so a slow build never holds up the end of the program.
-    """
-
-    done = Signal(str, int, object, object)  # kind, number, result, exception
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        prepare_courier()
-        self._requests: queue.Queue = queue.Queue()
-        self.newest_prepare = 0
-        self._thread = threading.Thread(target=self._run, name="composer-playback-jobs", daemon=True)
-        self._thread.start()
-
-    def submit(self, kind: str, number: int, function: Callable, *arguments: object) -> threading.Event:
-        """Queue `function(*arguments)`; the returned event is set once it has run."""
-        if kind == PREPARE:
-            self.newest_prepare = number
-        finished = threading.Event()
-        self._requests.put((kind, number, function, arguments, finished))
-        return finished
-
-    def stop(self) -> None:
-        self._requests.put(None)
-
-    def _run(self) -> None:
-        while (request := self._requests.get()) is not None:
-            kind, number, function, arguments, finished = request
-            try:
-                if kind == PREPARE and number != self.newest_prepare:
-                    continue  # replaced while waiting
-                try:
-                    with quick_gil_switching():
-                        result, error = function(*arguments), None
-                except Exception as exc:  # noqa: BLE001  (handed to the UI thread as a value)
-                    result, error = None, exc
-                call_in_ui_thread(self, self.done.emit, kind, number, result, error)
-            finally:
-                finished.set()
+    column: int
+    length: int
+    tune_line: int
 
 
 class Playback(QObject):
-    """The window's playback: a transport toolbar, following, play from the cursor, WAV export, settings."""
+    """Playback of the document: a transport toolbar, following, play from the cursor, WAV export, settings."""
 
     prepared = Signal(object)  # PreparedTune now in the transport, or None
+    mark_requested = Signal(object)  # Sounding: mark it in the editor and staff; None: clear the mark
+    follow_requested = Signal(int, int)  # line, column: move the editor cursor to the sounding note
     followed = Signal(int, int)  # line, column of the sounding note the views moved to
+    stopped = Signal()  # playing stopped (not an edit's reload): the views go back to the cursor
+    status_message = Signal(str, int)  # text for the status bar, how long in ms (0: until replaced)
     problem_said = Signal(str)  # each audio problem, once, as the status bar shows it
     wav_exported = Signal(str)  # path
     wav_failed = Signal(str)  # the message shown
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
-        self.output = AudioOutput.load(window.settings)
+    def __init__(self, document: Document, settings: Settings, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.settings = settings
+        self.output = AudioOutput.load(settings)
         self.current: PreparedTune | None = None
         self.file_dialog: QFileDialog | None = None
         self.message_box: QMessageBox | None = None
@@ -160,17 +96,16 @@ class Playback(QObject):
         soundfont, problem = self._soundfont_choice()
         self.transport = TransportBar(soundfont=soundfont, driver=self.output.driver or None,
                                       driver_options=self.output.driver_options())
-        self.toolbar = QToolBar("Playback", window)
+        self.toolbar = QToolBar("Playback")
         self.toolbar.setObjectName("toolbar-playback")
         self.toolbar.addWidget(self.transport)
-        window.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
         self.progress = QProgressBar()
         self.progress.setObjectName("wav-export-progress")
         self.progress.setRange(0, 0)  # FluidSynth renders in one call: a busy bar, not a percentage
         self.progress.setMaximumWidth(140)
         self.progress.setTextVisible(False)
         self.progress.hide()
-        window.statusBar().addPermanentWidget(self.progress)
+        self.actions: list[QAction] = []  # for the window to add, so their shortcuts work everywhere in it
         self._build_actions()
         self.jobs = PlaybackJobs(self)
         self.jobs.done.connect(self._on_done)
@@ -181,10 +116,9 @@ class Playback(QObject):
         self._prepare_timer.setInterval(PREPARE_DELAY_MS)
         self._prepare_timer.timeout.connect(self.prepare_now)
 
-        window.text_changed.connect(self._on_text_changed)
-        window.document.reset.connect(self._new_document)
-        window.cursor_moved.connect(self._on_cursor_moved)
-        window.staff.play_pause_requested.connect(self.toggle_play)
+        document.text_changed.connect(self._on_text_changed)
+        document.reset.connect(self._new_document)
+        document.cursor_moved.connect(self._on_cursor_moved)
         self.transport.sourcePositionChanged.connect(self._follow)
         self.transport.stateChanged.connect(self._on_state)
         self.transport.errorOccurred.connect(self._say)
@@ -195,14 +129,12 @@ class Playback(QObject):
 
     # ------------------------------------------------------------------------------------------ actions
     def _build_actions(self) -> None:
-        window = self.window
-
         def action(text: str, slot, shortcuts: list[QKeySequence], tip: str) -> QAction:
-            made = QAction(text, window)
+            made = QAction(text, self)
             made.setShortcuts(shortcuts)
             made.setStatusTip(tip)
             made.triggered.connect(lambda _checked=False: slot())
-            window.addAction(made)
+            self.actions.append(made)
             return made
 
         key = Qt.Key
@@ -237,7 +169,7 @@ class Playback(QObject):
             self._unplayable = False
             self.transport.say_status("")
         self.transport.forget()
-        self.window.editor.clear_playback_mark()
+        self.mark_requested.emit(None)
         self._mark_dirty()
 
     def _on_cursor_moved(self, line: int, _column: int) -> None:
@@ -245,7 +177,7 @@ class Playback(QObject):
             return
         if self.transport.state is PlayerState.PLAYING:
             self._cursor_follows = False  # the person took the cursor; the marks keep following
-        tune = self.window.book.tune_at_line(line)
+        tune = self.document.book.tune_at_line(line)
         if self.current is None or tune is None or tune.line != self.current.line:
             self._mark_dirty()
 
@@ -259,7 +191,7 @@ class Playback(QObject):
         self._dirty = False
         self._building = True
         self._requests += 1
-        self.jobs.submit(PREPARE, self._requests, prepare_tune_at, self.window.text, self.window.cursor_position[0])
+        self.jobs.submit(PREPARE, self._requests, prepare_tune_at, self.document.text, self.document.cursor[0])
 
     def _take(self, prepared: PreparedTune | None) -> None:
         self._building = False
@@ -293,10 +225,10 @@ class Playback(QObject):
             self._after_load = action
             if self._dirty:
                 self.prepare_now()
-            self.window.statusBar().showMessage("Preparing the tune for playing…", 3000)
+            self.status_message.emit("Preparing the tune for playing…", 3000)
             return
         if self.current is None:
-            self.window.statusBar().showMessage("There is no tune to play.", 4000)
+            self.status_message.emit("There is no tune to play.", 4000)
             return
         action()
 
@@ -315,7 +247,7 @@ class Playback(QObject):
     @Slot()
     def play_from_cursor(self) -> None:
         """Play the tune under the cursor from the bar the cursor is in."""
-        line, column = self.window.cursor_position
+        line, column = self.document.cursor
         self._when_ready(lambda: self.transport.play_from_source(line, column))
 
     # ---------------------------------------------------------------------------------------- following
@@ -323,17 +255,14 @@ class Playback(QObject):
     def _follow(self, line: int, column: int) -> None:
         if self.transport.state is not PlayerState.PLAYING or self.current is None:
             return
-        window = self.window
-        window.editor.set_playback_mark(line, column, self.current.note_lengths.get((line, column), 1))
+        current = self.current
         if self._cursor_follows:
-            self._moving_cursor = True
+            self._moving_cursor = True  # the cursor move this asks for is not the person's
             try:
-                window.editor.follow_to(line, column)
+                self.follow_requested.emit(line, column)
             finally:
                 self._moving_cursor = False
-        engraved = window.staff.engraved
-        if engraved is not None and window.shown_tune_line == self.current.line:
-            window.staff.highlight(engraved.symbol_for(line, column))
+        self.mark_requested.emit(Sounding(line, column, current.note_lengths.get((line, column), 1), current.line))
         self.followed.emit(line, column)
 
     @Slot(str)
@@ -343,8 +272,8 @@ class Playback(QObject):
                 self._cursor_follows = True
             self._resuming = False
         elif value == PlayerState.STOPPED and not self._resuming:
-            self.window.editor.clear_playback_mark()
-            self.window.sync_to_cursor()
+            self.mark_requested.emit(None)
+            self.stopped.emit()
 
     # --------------------------------------------------------------------------------------- problems
     @Slot(object)
@@ -353,7 +282,7 @@ class Playback(QObject):
 
     @Slot(str)
     def _say(self, message: str) -> None:
-        self.window.statusBar().showMessage(f"Audio: {message}", 15000)
+        self.status_message.emit(f"Audio: {message}", 15000)
         self.problem_said.emit(message)
 
     def _soundfont_choice(self) -> tuple[str | None, str | None]:
@@ -370,7 +299,7 @@ class Playback(QObject):
     # --------------------------------------------------------------------------------------- settings
     def audio_settings_dialog(self) -> AudioSettingsDialog:
         """Open the audio settings (non-blocking); accepting applies and keeps them."""
-        dialog = AudioSettingsDialog(self.output, self.window)
+        dialog = AudioSettingsDialog(self.output, self.transport)
         dialog.accepted.connect(lambda: self.apply_output(dialog.chosen()))
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
@@ -378,7 +307,7 @@ class Playback(QObject):
 
     def apply_output(self, output: AudioOutput) -> None:
         """Use and keep `output` (SoundFont, driver) from the next play on."""
-        output.save(self.window.settings)
+        output.save(self.settings)
         self.output = output
         soundfont, problem = self._soundfont_choice()
         self.transport.set_output(soundfont=soundfont, driver=output.driver or None,
@@ -387,35 +316,29 @@ class Playback(QObject):
             self.transport.report_problem(problem)
 
     def _restore_preferences(self) -> None:
-        settings = self.window.settings
-        bar = self.transport
-        bar.set_volume(int(settings.value(PREFERENCES_GROUP, "volume", 80, int)) / 100)
-        program = int(settings.value(PREFERENCES_GROUP, "program", -1, int))
-        if program >= 0 and (index := bar.instrument_combo.findData(program)) >= 0:
-            bar.instrument_combo.setCurrentIndex(index)
-        bar.metronome_check.setChecked(settings.value(PREFERENCES_GROUP, "metronome", False, bool))
-        bar.count_in_check.setChecked(settings.value(PREFERENCES_GROUP, "count_in", False, bool))
-        bar.accompaniment_check.setChecked(settings.value(PREFERENCES_GROUP, "chords", False, bool))
-        bar.practice.restore(settings)
+        value = functools.partial(self.settings.value, PREFERENCES_GROUP)
+        program = int(value("program", -1, int))
+        self.transport.apply_preferences(Preferences(
+            int(value("volume", 80, int)) / 100, program if program >= 0 else None, value("metronome", False, bool),
+            value("count_in", False, bool), value("chords", False, bool)))
+        self.transport.practice.restore(self.settings)
 
     def save_settings(self) -> None:
-        settings = self.window.settings
-        bar = self.transport
-        settings.set_value(PREFERENCES_GROUP, "volume", round(bar.volume * 100))
-        program = bar.player.program
-        settings.set_value(PREFERENCES_GROUP, "program", -1 if program is None else int(program))
-        settings.set_value(PREFERENCES_GROUP, "metronome", bar.metronome_check.isChecked())
-        settings.set_value(PREFERENCES_GROUP, "count_in", bar.count_in_check.isChecked())
-        settings.set_value(PREFERENCES_GROUP, "chords", bar.accompaniment_check.isChecked())
-        bar.practice.save(settings)
+        chosen = self.transport.preferences
+        for name, setting in (("volume", round(chosen.volume * 100)),
+                              ("program", -1 if chosen.program is None else int(chosen.program)),
+                              ("metronome", chosen.metronome), ("count_in", chosen.count_in),
+                              ("chords", chosen.chords)):
+            self.settings.set_value(PREFERENCES_GROUP, name, setting)
+        self.transport.practice.save(self.settings)
 
     # ------------------------------------------------------------------------------------- WAV export
     def export_wav_dialog(self) -> QFileDialog | None:
         """Ask where to write the tune under the cursor as WAV (non-blocking); the export starts on Accept."""
-        if self.window.current_tune is None:
-            QMessageBox.information(self.window, "Export", "There is no tune to export.")
+        if self.document.current_tune is None:
+            QMessageBox.information(self.transport, "Export", "There is no tune to export.")
             return None
-        dialog = QFileDialog(self.window, "Export tune as WAV", str(self.window.suggested_export_path(".wav")),
+        dialog = QFileDialog(self.transport, "Export tune as WAV", str(self.document.suggested_export_path(".wav")),
                              WAV_FILTER)
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setDefaultSuffix("wav")
@@ -428,7 +351,7 @@ class Playback(QObject):
     def export_wav(self, path: str | os.PathLike) -> int | None:
         """Render the tune under the cursor to `path` in the background (instrument and tempo as the transport
         has them, when it holds this tune); returns the request number, or None when there is no tune."""
-        tune = self.window.current_tune
+        tune = self.document.current_tune
         if tune is None:
             return None
         factor = 1.0
@@ -436,7 +359,7 @@ class Playback(QObject):
         if (self.current is not None and self.current.line == tune.line and self.current.text == tune.text()
                 and performance is not None and performance.tempo_bpm > 0):
             # What the transport shows, not the player thread's copy, which is updated asynchronously.
-            factor = self.transport.tempo_spin.value() / performance.tempo_bpm
+            factor = self.transport.tempo / performance.tempo_bpm
         soundfont, problem = self._soundfont_choice()
         if problem:
             self.transport.report_problem(problem)
@@ -446,10 +369,10 @@ class Playback(QObject):
                                 program=self.transport.player.program, speed=factor if factor > 0 else 1.0)
         render = functools.partial(run_with_time_limit, export_text, limit=self.export_time_limit,
                                    cancelled=cancelled)
-        finished = self.jobs.submit(EXPORT, self._requests, render, self.window.text, os.fspath(path), options)
+        finished = self.jobs.submit(EXPORT, self._requests, render, self.document.text, os.fspath(path), options)
         self._exports[self._requests] = (os.fspath(path), finished)
         self.progress.show()
-        self.window.statusBar().showMessage(f"Exporting WAV to {Path(path).name}…")
+        self.status_message.emit(f"Exporting WAV to {Path(path).name}…", 0)
         return self._requests
 
     # ------------------------------------------------------------------------------------------- jobs
@@ -467,7 +390,7 @@ class Playback(QObject):
             self._export_cancels.pop(number, None)
             self.progress.setVisible(bool(self._exports))
             if error is None:
-                self.window.statusBar().showMessage(f"Exported {path}", 5000)
+                self.status_message.emit(f"Exported {path}", 5000)
                 self.wav_exported.emit(path)
             else:
                 self._export_failed(path, error)
@@ -488,12 +411,12 @@ class Playback(QObject):
 
     def _export_failed(self, path: str, error: Exception) -> None:
         if isinstance(error, ExportCancelled):
-            self.window.statusBar().showMessage(f"Export of {Path(path).name} cancelled", 5000)
+            self.status_message.emit(f"Export of {Path(path).name} cancelled", 5000)
             return
         message = f"Could not export {Path(path).name}: {error}"
-        self.window.statusBar().showMessage(message, 15000)
+        self.status_message.emit(message, 15000)
         box = QMessageBox(QMessageBox.Icon.Warning, "WAV export failed", message, QMessageBox.StandardButton.Close,
-                          self.window)
+                          self.transport.window())
         box.setModal(False)
         box.finished.connect(box.deleteLater)
         box.show()

@@ -84,6 +84,18 @@ class Sound:
     volume: float = 0.8
 
 
+@dataclass(frozen=True)
+class Preferences:
+    """The transport's choices a person expects back next time: volume (0.0–1.0), instrument (a General MIDI
+    program; None: each tune's own), metronome, count-in and chord accompaniment."""
+
+    volume: float = 0.8
+    program: int | None = None
+    metronome: bool = False
+    count_in: bool = False
+    chords: bool = False
+
+
 #: Widest the bar's own problem text grows, in average character widths (the tooltip has the whole message).
 STATUS_CHARACTERS = 36
 #: The tempo box's value before any tune is loaded (shown as "– bpm"); tempos run from one above it.
@@ -246,6 +258,26 @@ class TransportBar(QWidget):
 
     def set_volume(self, volume: float) -> None:
         self.volume_slider.setValue(round(max(0.0, min(volume, 1.0)) * 100))
+
+    @property
+    def tempo(self) -> float:
+        """The tempo the bar shows, in beats a minute (what plays; the player thread's copy follows it)."""
+        return self.tempo_spin.value()
+
+    @property
+    def preferences(self) -> Preferences:
+        """The volume, instrument, metronome, count-in and chords as chosen, as a value."""
+        return Preferences(self.volume, self.player.program, self.metronome_check.isChecked(),
+                           self.count_in_check.isChecked(), self.accompaniment_check.isChecked())
+
+    def apply_preferences(self, preferences: Preferences) -> None:
+        """Choose `preferences` (an instrument the bar doesn't offer leaves the choice as it is)."""
+        self.set_volume(preferences.volume)
+        if preferences.program is not None and (index := self.instrument_combo.findData(preferences.program)) >= 0:
+            self.instrument_combo.setCurrentIndex(index)
+        self.metronome_check.setChecked(preferences.metronome)
+        self.count_in_check.setChecked(preferences.count_in)
+        self.accompaniment_check.setChecked(preferences.chords)
 
     def say_status(self, text: str, detail: str = "") -> None:
         """A short note in the bar (a tune that cannot be played, say), `detail` in its tooltip; "" clears it."""
