@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import io
 import os
 import re
@@ -123,12 +124,14 @@ class Tunebook:
         raise KeyError(f"no tune X:{reference}")
 
     def tune_at_line(self, line: int) -> Tune | None:
-        """The tune whose text covers 1-based `line`, else the nearest one above it."""
-        best = None
-        for t in self.tunes:
-            if t.line <= line:
-                best = t
-        return best
+        """The tune whose text covers 1-based `line`, else the nearest one above it (a binary search: the tunes
+        are in line order, and the window asks on every cursor move)."""
+        after = bisect.bisect_right(self.tunes, line, key=_first_line)
+        return self.tunes[after - 1] if after else None
+
+
+def _first_line(tune: Tune) -> int:
+    return tune.line
 
 
 Source = str | os.PathLike | IO[str] | IO[bytes] | bytes

@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from composer.abc.tunebook import Tune, Tunebook, read_string
 from composer.ui.jobs import NewestOnly
+from composer.ui.long_lived import built_long_lived
 from composer.ui.tunebook.tune_list import Row, rows_of
 
 #: Quiet time after a keystroke before the tunebook is parsed again.
@@ -26,6 +27,10 @@ PARSE = "parse"
 def parse_tunebook(text: str) -> tuple[str, Tunebook, list[Row]]:
     """The tunebook of `text`, with the text it was read from and the tune list's rows (runs in a worker thread:
     a tune's title, meter and key are read from its header on first use, seconds for 10,000 tunes)."""
+    return built_long_lived(lambda: _read_with_rows(text))
+
+
+def _read_with_rows(text: str) -> tuple[str, Tunebook, list[Row]]:
     book = read_string(text)
     return text, book, rows_of(book)
 
@@ -44,6 +49,7 @@ class Document(QObject):
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._text_source = text_source
+        self._text: str | None = None
         self._jobs = jobs
         self._jobs.on(PARSE, result=self._take_parse)
         self.book: Tunebook = read_string("")
@@ -59,8 +65,15 @@ class Document(QObject):
 
     @property
     def text(self) -> str:
-        """A snapshot of the whole text."""
-        return self._text_source()
+        """A snapshot of the whole text, copied out of the editor once per change (a 5 MB copy takes tens of
+        milliseconds, and one pause in typing asks for it several times)."""
+        if self._text is None:
+            self._text = self._text_source()
+        return self._text
+
+    def forget_text(self) -> None:
+        """The editor's text changed: the next `text` copies it again (connect before anything reads it)."""
+        self._text = None
 
     @property
     def is_parsed(self) -> bool:
@@ -89,6 +102,7 @@ class Document(QObject):
 
     def edited(self) -> None:
         """The editor's text changed: parse again after a quiet moment."""
+        self._text = None
         self._parse_timer.start()
         self.text_changed.emit()
 

@@ -41,6 +41,7 @@ def smoke_test(file: str | None, midi_path: Path, seconds: float = SMOKE_TEST_SE
     watchdog.daemon = True  # a modal dialog or a stuck job must not hang `make package`
     watchdog.start()
 
+    from composer.abc.tunebook import read_string
     from composer.ui.app import create_application, open_window
 
     app = create_application()
@@ -61,7 +62,7 @@ def smoke_test(file: str | None, midi_path: Path, seconds: float = SMOKE_TEST_SE
         from composer.ui.resources import examples_path
 
         opened = window.path or f"{examples_path()} (as an untitled copy)"
-        print(f"smoke test: opened {opened} ({len(engraving.book.tunes)} tunes), engraved the first, "
+        print(f"smoke test: opened {opened} ({len(read_string(window.text).tunes)} tunes), engraved the first, "
               f"{len(results['check'])} problems found", flush=True)
         if window.export_midi(midi_path) == 0:
             failures.append("export: no tune to export")

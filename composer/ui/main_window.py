@@ -77,6 +77,8 @@ class MainWindow(QMainWindow):
             QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)) / "autosave"
         self.editor = AbcEditor()
         self.document = Document(self.editor.toPlainText, self.jobs, parent=self)
+        # contentsChange comes before contentsChanged, which drives textChanged and every reader of the text.
+        self.editor.document().contentsChange.connect(lambda *_change: self.document.forget_text())
         self.document.tunebook_changed.connect(self._on_tunebook_changed)
         self.document.reset.connect(self._reset_views)
         self.files = TunebookFiles(self.editor, self.document, self.settings, AutosaveStore(folder), self)
@@ -185,7 +187,7 @@ class MainWindow(QMainWindow):
     @property
     def text(self) -> str:
         """The whole tunebook text in the editor."""
-        return self.editor.toPlainText()
+        return self.document.text
 
     @property
     def cursor_position(self) -> tuple[int, int]:

@@ -65,6 +65,15 @@ def test_2_at_1280x800_the_staff_is_readable_and_the_panes_are_usable(qtbot, mak
     assert editor >= 280 and staff >= 320
 
 
+def test_2_the_whole_window_with_every_toolbar_fits_1280_pixels(qtbot, make_window):
+    window = make_window(size=(1280, 800))
+    window.add_generation_panel()
+    window.add_finetune_tab()
+    qtbot.waitUntil(lambda: window.isVisible())
+    assert window.minimumSizeHint().width() <= 1280
+    assert window.width() == 1280
+
+
 # 3 -------------------------------------------------------------------------------------------------------
 def test_3_opening_another_file_leaves_nothing_of_the_old_one_on_show(qtbot, make_window, settle, examples,
                                                                        tmp_path):

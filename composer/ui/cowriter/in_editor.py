@@ -44,6 +44,9 @@ class EditorCowriter(QObject):
         self.toolbar = QToolBar("Co-writer", parent)
         self.toolbar.setObjectName("cowriter-toolbar")
         self.toolbar.addAction(self.suggestions.toggle_action)  # the rest are in the Generate menu
+        # Short on the toolbar, beside the transport in a 1280-pixel window; the menu says it in full.
+        self.suggestions.toggle_action.setIconText("Suggest")
+        self.suggestions.toggle_action.setToolTip("Suggest As You Type")
 
     def actions(self) -> list[QAction | None]:
         """The Generate menu's entries (None: a separator)."""

@@ -62,7 +62,7 @@ class PracticeControls(QWidget):
         menu.addAction(action)
         self.ramp_button.setMenu(menu)
         self.round_label = QLabel("", self, objectName="practiceRound")
-        self.round_label.setFixedWidth(self.fontMetrics().horizontalAdvance("Round 000 · 000%  "))
+        self.round_label.setVisible(False)  # shown only while a ramp plays, so the transport fits 1280 px
 
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
@@ -109,6 +109,7 @@ class PracticeControls(QWidget):
         """"Round 3 · 80%" while a ramp plays; the ramp itself otherwise."""
         if position.round:
             self.round_label.setText(f"Round {position.round} · {_percent(position.percent)}")
+            self.round_label.setVisible(True)
         else:
             self._show_ramp()
 
@@ -139,3 +140,4 @@ class PracticeControls(QWidget):
         ramp = self.chosen
         self.ramp_button.setText(f"{_percent(ramp.start)}→{_percent(ramp.target)}")
         self.round_label.setText("")
+        self.round_label.setVisible(False)

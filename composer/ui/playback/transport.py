@@ -183,6 +183,9 @@ class TransportBar(QWidget):
 
         self.instrument_combo = QComboBox(self, objectName="instrument")
         self.instrument_combo.setToolTip("Instrument (General MIDI)")
+        # Long General MIDI names would widen the transport past a 1280-pixel window; the list shows them whole.
+        self.instrument_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.instrument_combo.setMinimumContentsLength(11)
         order = list(FOLK_PROGRAMS) + [p for p in range(len(GM_PROGRAMS)) if p not in FOLK_PROGRAMS]
         for program in order:
             self.instrument_combo.addItem(f"{program + 1:3d} {GM_PROGRAMS[program]}", program)
