@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication
 from composer import __version__
 from composer.abc.tunebook import decode
 from composer.ui.main_window import MainWindow
+from composer.ui.menus import add_print_export
 from composer.ui.resources import examples_path, icon_path
 
 ORGANIZATION = "Composer"
@@ -42,9 +43,7 @@ def open_window(path: str | Path | None = None) -> MainWindow:
     """A shown main window on `path`, offering any crash recovery. Without a path it reopens the last file, else
     shows an untitled copy of the shipped examples (Save never writes over an installed file)."""
     window = MainWindow()
-    from composer.ui.tunebook.print_export import install_print_export_actions
-    window.print_export = install_print_export_actions(window, window.file_menu, window.export_menu)
-    window.print_export.cancel_export_action.triggered.connect(window.playback.cancel_wav_exports)
+    window.print_export = add_print_export(window)
     window.add_finetune_tab()
     window.add_generation_panel()
     if path:

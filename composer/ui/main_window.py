@@ -149,11 +149,10 @@ class MainWindow(QMainWindow):
     def add_generation_panel(self) -> GenerationPanel:
         """Dock the co-writer beside the editor (as `generation_panel`) with a Generate menu, wired to the Document,
         the editor's selection, the transport and the status bar (composer.ui.cowriter.docking)."""
-        from composer.ui.cowriter.docking import dock_generation_panel
-        from composer.ui.cowriter.in_editor import install_editor_cowriter
+        from composer.ui.cowriter.docking import dock_generation_panel, put_in_editor
 
         self.generation_panel = dock_generation_panel(self)
-        self.editor_cowriter = install_editor_cowriter(self, self.generation_panel)
+        self.editor_cowriter = put_in_editor(self, self.generation_panel)
         return self.generation_panel
 
     def apply_edit(self, edit: TextEdit) -> None:

@@ -1,6 +1,6 @@
 """The main window's actions and menus: File, Edit, View, Playback and Help, built on the window's parts (its
 editor, staff, file handling and playback) and kept as the window's attributes, where the tests and the other
-panels find them."""
+panels find them; and the window's side of File → Print, Import and the PDF/SVG/MusicXML exports."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from composer.ui.theme import THEME_CHOICES
 
 if TYPE_CHECKING:
     from composer.ui.main_window import MainWindow
+    from composer.ui.tunebook.print_export import PrintExport
 
 
 def window_action(window: MainWindow, text: str, slot, shortcut=None, tip: str | None = None) -> QAction:
@@ -137,3 +138,22 @@ def build_menus(window: MainWindow) -> None:
         window.playback_menu.addSeparator() if action is None else window.playback_menu.addAction(action)
     help_menu = bar.addMenu("&Help")
     help_menu.addAction(window_action(window, "&About Composer", window._about))
+
+
+def add_print_export(window: MainWindow) -> PrintExport:
+    """File → Import, Page Setup and Print, and the PDF, SVG and MusicXML exports (composer.ui.tunebook.print_export),
+    wired to the window: an import replaces the document once unsaved changes are settled, messages go to the
+    status bar, and Cancel Export stops the WAV exports too. Returns the controller."""
+    from composer.ui.tunebook.print_export import OpenRequest, PrintExport, add_to_menus
+
+    def open_imported(request: OpenRequest) -> None:
+        if window.maybe_save():
+            window.load_text(request.text, None, modified=True)
+            request.accepted = True
+
+    controller = PrintExport(window.document, window)
+    controller.open_requested.connect(open_imported)
+    controller.status_message.connect(window.statusBar().showMessage)
+    controller.cancel_export_action.triggered.connect(window.playback.cancel_wav_exports)
+    add_to_menus(controller, window.file_menu, window.export_menu)
+    return controller

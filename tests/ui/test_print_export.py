@@ -34,10 +34,10 @@ def pdf_text(path: Path) -> str:
 @pytest.fixture
 def controlled(window, examples):
     """The window showing the example tunebook, with the print/export actions installed."""
-    from composer.ui.tunebook.print_export import install_print_export_actions
+    from composer.ui.menus import add_print_export
 
     window.load_text(examples.read_text(encoding="utf-8"), examples)
-    controller = install_print_export_actions(window, window.menu("File"), window.export_menu)
+    controller = add_print_export(window)
     yield window, controller
     controller.jobs.wait_for_done(10_000)
 
@@ -133,12 +133,12 @@ def test_an_export_can_be_cancelled_and_runs_under_a_time_limit(controlled, qtbo
 
 
 def test_a_tunebook_export_writes_the_good_tunes_and_says_which_were_left_out(window, qtbot, tmp_path):
-    from composer.ui.tunebook.print_export import install_print_export_actions
+    from composer.ui.menus import add_print_export
 
     window.load_text("X:1\nT:Good\nM:4/4\nL:1/8\nK:D\nABcd efga|]\n\n"
                      "X:2\nT:Huge Meter\nM:999999/1\nL:1/8\nK:D\nABcd|]\n\n"
                      "X:3\nT:Zero Unit\nM:4/4\nL:1/0\nK:D\nABcd|]\n", None)
-    controller = install_print_export_actions(window, window.menu("File"), window.export_menu)
+    controller = add_print_export(window)
     with qtbot.waitSignal(controller.exported, timeout=60_000) as done:
         controller.export_to(tmp_path / "book.svg", "book")
     assert done.args == [[str(tmp_path / "book.svg")]]  # one page: the good tune

@@ -1,6 +1,7 @@
 """The co-writer in the main window: the window's side of the wiring. The panel itself gets the Document, the
 Settings, the text's QTextDocument and the selection as a value, never the window; this puts it in a dock with a
-Generate menu and connects its requests to the editor, the transport and the status bar."""
+Generate menu and connects its requests to the editor, the transport and the status bar, and puts the co-writer
+in the editor (in_editor.EditorCowriter) with its actions and toolbar."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from PySide6.QtWidgets import QApplication, QMenu
 
 from composer.audio.player import PlayerState
 from composer.model.generation_plan import Selection
+from composer.ui.cowriter.in_editor import EditorCowriter
 from composer.ui.cowriter.panel import GenerationPanel
 
 if TYPE_CHECKING:
@@ -52,3 +54,21 @@ def dock_generation_panel(window: MainWindow) -> GenerationPanel:
     if (app := QApplication.instance()) is not None:
         app.aboutToQuit.connect(panel.shutdown)
     return panel
+
+
+def put_in_editor(window: MainWindow, panel: GenerationPanel) -> EditorCowriter:
+    """Put the co-writer in `window`'s editor: its entries at the end of the Generate menu and on a toolbar,
+    running the panel's active model, resting while the transport plays, its edits applied by the window."""
+    cowriter = EditorCowriter(window.editor, lambda: panel.models.running_model, window.settings, window)
+    cowriter.edit_requested.connect(window.apply_edit)
+    cowriter.message.connect(lambda text: window.statusBar().showMessage(text, 10000))
+    panel.model_changed.connect(lambda _path, provider: cowriter.model_changed() if not provider else None)
+    window.transport.stateChanged.connect(lambda state: cowriter.set_playing(state == "playing"))
+    menu = window.menu("Generate")
+    menu.addSeparator()
+    for action in cowriter.actions():
+        menu.addSeparator() if action is None else menu.addAction(action)
+        if action is not None:
+            window.addAction(action)
+    window.addToolBar(cowriter.toolbar)
+    return cowriter

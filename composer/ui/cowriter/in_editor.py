@@ -1,4 +1,7 @@
-"""The co-writer in the editor: suggestions as you type, Rewrite Bars and Add Chords, their actions and toolbar."""
+"""The co-writer in the editor: suggestions as you type, Rewrite Bars and Add Chords, their actions and toolbar.
+
+`EditorCowriter` gets the editor, the model to run (a callable), the Settings and the widget to parent its dialogs
+and toolbar, never the window; the window's side of the wiring is composer.ui.cowriter.docking.put_in_editor."""
 
 from __future__ import annotations
 
@@ -30,7 +33,6 @@ class EditorCowriter(QObject):
         super().__init__(parent)
         self.editor = editor
         self._model_path = model_path
-        self._parent = parent
         self.suggestions = SuggestionController(editor, model_path, settings, self)
         self.dialog: RewriteDialog | AddChordsDialog | None = None
         self.rewrite_action = QAction("&Rewrite Bars…", self)
@@ -58,6 +60,11 @@ class EditorCowriter(QObject):
     def model_changed(self) -> None:
         self.suggestions.model_changed()
 
+    def _dialog_parent(self) -> QWidget | None:
+        """The widget its dialogs sit over: its Qt parent (the window, when wired in one)."""
+        parent = self.parent()
+        return parent if isinstance(parent, QWidget) else None
+
     def _selection(self) -> tuple[str, int, int]:
         cursor = self.editor.textCursor()
         return self.editor.toPlainText(), cursor.selectionStart(), cursor.selectionEnd()
@@ -73,7 +80,7 @@ class EditorCowriter(QObject):
     def rewrite(self, seed: int | None = None) -> RewriteDialog:
         """Rewrite the bars the selection touches (the bar at the cursor without one), in a dialog."""
         text, start, end = self._selection()
-        dialog = RewriteDialog(self.editor.toPlainText, self._parent)
+        dialog = RewriteDialog(self.editor.toPlainText, self._dialog_parent())
         self._open(dialog)
         dialog.run(Job(rewrite_selection, str(self._model_path()), text, start, end, seed, lane="rewrite",
                        parent=dialog))
@@ -87,25 +94,8 @@ class EditorCowriter(QObject):
                        lane="harmonize", parent=dialog)
 
         dialog = AddChordsDialog(self.editor.toPlainText, self.editor.textCursor().hasSelection(), job,
-                                 self._parent)
+                                 self._dialog_parent())
         dialog.edit_requested.connect(lambda _edit: self.message.emit(dialog.status.text()))
         self._open(dialog)
         return dialog
 
-
-def install_editor_cowriter(window, panel) -> EditorCowriter:
-    """Put the co-writer in `window`'s editor: its entries at the end of the Generate menu and on a toolbar,
-    running the panel's active model, resting while the transport plays, its edits applied by the window."""
-    cowriter = EditorCowriter(window.editor, lambda: panel.models.running_model, window.settings, window)
-    cowriter.edit_requested.connect(window.apply_edit)
-    cowriter.message.connect(lambda text: window.statusBar().showMessage(text, 10000))
-    panel.model_changed.connect(lambda _path, provider: cowriter.model_changed() if not provider else None)
-    window.transport.stateChanged.connect(lambda state: cowriter.set_playing(state == "playing"))
-    menu = window.menu("Generate")
-    menu.addSeparator()
-    for action in cowriter.actions():
-        menu.addSeparator() if action is None else menu.addAction(action)
-        if action is not None:
-            window.addAction(action)
-    window.addToolBar(cowriter.toolbar)
-    return cowriter

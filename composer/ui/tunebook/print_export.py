@@ -1,14 +1,10 @@
-"""File → Print, Page Setup and Import, and Export → PDF/SVG/MusicXML, for the main window.
+"""File → Print, Page Setup and Import, and Export → PDF/SVG/MusicXML.
 
-`install_print_export_actions(window, file_menu, export_menu)` adds the actions and returns the PrintExport
-object that does the work. It needs from `window` (a QMainWindow):
-
-- `window.text` — the whole tunebook text (str);
-- `window.current_tune` — the tune under the cursor (composer.abc.tunebook.Tune, or None);
-- `window.path` — the document's file (Path, or None when untitled), for the dialogs' starting folder;
-- `window.maybe_save()` — asks about unsaved changes, True when it is fine to replace the document;
-- `window.load_text(text, path, modified=...)` — shows a new document (an import opens as untitled, modified);
-- `window.statusBar()`.
+`PrintExport` gets the Document (the text, the tune under the cursor, the path for the dialogs' starting folder)
+and the widget to parent its dialogs, never the window. An imported score becomes the document by request:
+`open_requested(OpenRequest)`, which whoever owns the document answers (in a direct connection) by setting
+`accepted` once the person agreed to leave the current one. It says what happened through `status_message`. The
+window's side (the menus, the wiring) is composer.ui.menus.add_print_export.
 
 Engraving, exporting and importing run in the job system (composer.ui.jobs) off the UI thread with text
 snapshots; only the painting of engraved pages onto a QPrinter happens in the UI thread, as Qt requires.
@@ -21,22 +17,24 @@ from __future__ import annotations
 import functools
 import re
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QObject, QRectF, Signal
 from PySide6.QtGui import QAction, QKeySequence, QPageLayout, QPainter
 from PySide6.QtPrintSupport import QPageSetupDialog, QPrintDialog, QPrinter
 from PySide6.QtSvg import QSvgRenderer
-from PySide6.QtWidgets import QDialog, QFileDialog, QMainWindow, QMenu, QMessageBox
+from PySide6.QtWidgets import QDialog, QFileDialog, QMenu, QMessageBox, QWidget
 
 from composer.abc.tunebook import read_string
 from composer.export import ExportOptions, Outcome, export_text
 from composer.notation.pages import PageFormat, tunebook_text
 from composer.notation.svg_pages import SvgPage, engrave_pages
 from composer.notation.time_limit import EXPORT_TIME_LIMIT, run_with_time_limit
+from composer.ui.document import Document
 from composer.ui.jobs import NewestOnly
 
-__all__ = ["IMPORT_FILTER", "PrintExport", "install_print_export_actions", "printed_text"]
+__all__ = ["IMPORT_FILTER", "OpenRequest", "PrintExport", "add_to_menus", "printed_text"]
 
 IMPORT_FILTER = "Scores (*.musicxml *.xml *.mxl *.mid *.midi);;MusicXML (*.musicxml *.xml *.mxl);;MIDI (*.mid *.midi)"
 TUNE, BOOK = "tune", "book"
@@ -89,6 +87,15 @@ def paint_pages(printer: QPrinter, pages: tuple[SvgPage, ...]) -> int:
     return len(pages)
 
 
+@dataclass
+class OpenRequest:
+    """A request to show `text` as a new untitled, modified document; the owner of the document sets `accepted`
+    when it did (False: the person kept the current one)."""
+
+    text: str
+    accepted: bool = False
+
+
 def _import(path: str):
     from composer.notation.abc_from_score import import_score_file
 
@@ -96,16 +103,18 @@ def _import(path: str):
 
 
 class PrintExport(QObject):
-    """The print, export and import actions of one window, and the background work behind them."""
+    """The print, export and import actions of one document, and the background work behind them."""
 
     printed = Signal(int)  # sheets sent to the printer
     exported = Signal(list)  # the files written
-    imported = Signal(object)  # composer.notation.abc_from_score.ImportedAbc, now the window's document
+    imported = Signal(object)  # composer.notation.abc_from_score.ImportedAbc, now the document
     failed = Signal(str, str)  # what ("Print", "Export", "Import"), the error
+    open_requested = Signal(object)  # OpenRequest: an import to become the document, answered in the connection
+    status_message = Signal(str, int)  # text for the status bar, how long in ms (0: until replaced)
 
-    def __init__(self, window: QMainWindow) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(self, document: Document, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
         self.printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         self.jobs = NewestOnly(self)
         self.jobs.finished.connect(self._on_finished)
@@ -133,41 +142,46 @@ class PrintExport(QObject):
         self.export_actions.append(self.cancel_export_action)
 
     def _action(self, text: str, slot, shortcut=None) -> QAction:
-        action = QAction(text, self.window)
+        action = QAction(text, self)
         if shortcut is not None:
             action.setShortcut(shortcut)
         action.triggered.connect(lambda _checked=False: slot())
         return action
 
+    def _dialog_parent(self) -> QWidget | None:
+        """The widget its dialogs sit over: its Qt parent (the window, when wired in one)."""
+        parent = self.parent()
+        return parent if isinstance(parent, QWidget) else None
+
     # ------------------------------------------------------------------------------------- snapshots
     def _cursor_line(self) -> int | None:
-        tune = self.window.current_tune
+        tune = self.document.current_tune
         return tune.line if tune is not None else None
 
     def text_for(self, scope: str) -> str:
         """The text to print or export for `scope` (TUNE or BOOK), from the editor as it is now."""
-        return printed_text(self.window.text, self._cursor_line(), scope)
+        return printed_text(self.document.text, self._cursor_line(), scope)
 
     def _suggested_path(self, scope: str, suffix: str) -> str:
-        tune = self.window.current_tune
+        tune = self.document.current_tune
         name = (tune.title if tune is not None and scope == TUNE else "") or (
-            self.window.path.stem if self.window.path else "tunebook")
+            self.document.path.stem if self.document.path else "tunebook")
         stem = re.sub(r"[^\w-]+", "-", name).strip("-").lower() or "tune"
-        folder = self.window.path.parent if self.window.path else Path.home()
+        folder = self.document.path.parent if self.document.path else Path.home()
         return str(folder / f"{stem}{suffix}")
 
     def _no_tune(self, title: str) -> None:
-        QMessageBox.information(self.window, title, "There is no tune to print or export.")
+        QMessageBox.information(self._dialog_parent(), title, "There is no tune to print or export.")
 
     # ------------------------------------------------------------------------------------- printing
     def page_setup_dialog(self) -> None:
-        QPageSetupDialog(self.printer, self.window).exec()
+        QPageSetupDialog(self.printer, self._dialog_parent()).exec()
 
     def print_dialog(self, scope: str) -> None:
         if not self.text_for(scope):
             self._no_tune("Print")
             return
-        dialog = QPrintDialog(self.printer, self.window)
+        dialog = QPrintDialog(self.printer, self._dialog_parent())
         dialog.setWindowTitle("Print Tune" if scope == TUNE else "Print Tunebook")
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self.print_to(self.printer, scope)
@@ -179,7 +193,7 @@ class PrintExport(QObject):
         if not text:
             return 0
         self._print_target = printer
-        self.window.statusBar().showMessage("Engraving for print…")
+        self.status_message.emit("Engraving for print…", 0)
         return self.jobs.submit("print", engrave_pages, text, page_format_of(printer))
 
     # ------------------------------------------------------------------------------------ exporting
@@ -187,7 +201,7 @@ class PrintExport(QObject):
         if not self.text_for(scope):
             self._no_tune("Export")
             return
-        name, _ = QFileDialog.getSaveFileName(self.window, f"Export as {suffix[1:].upper()}",
+        name, _ = QFileDialog.getSaveFileName(self._dialog_parent(), f"Export as {suffix[1:].upper()}",
                                               self._suggested_path(scope, suffix), EXPORT_FILTERS[suffix])
         if name:
             self.export_to(name, scope)
@@ -199,18 +213,18 @@ class PrintExport(QObject):
         suffix = path.suffix.lower()
         if suffix not in EXPORT_FILTERS:
             raise ValueError(f"cannot export to {path.name}: use {', '.join(EXPORT_FILTERS)}")
-        tune = self.window.current_tune  # the first tune when the cursor is above every tune
+        tune = self.document.current_tune  # the first tune when the cursor is above every tune
         if tune is None:
             return 0
         whole = scope == BOOK and suffix != ".musicxml"
         options = ExportOptions(suffix=suffix, line=None if whole else tune.line,
                                 page_format=page_format_of(self.printer))
-        self.window.statusBar().showMessage(f"Exporting {path.name}…")
+        self.status_message.emit(f"Exporting {path.name}…", 0)
         self.export_cancelled = threading.Event()
         self.cancel_export_action.setEnabled(True)
         job = functools.partial(run_with_time_limit, export_text, limit=self.export_time_limit,
                                 cancelled=self.export_cancelled)
-        return self.jobs.submit("export", job, self.window.text, str(path), options)
+        return self.jobs.submit("export", job, self.document.text, str(path), options)
 
     def cancel_export(self) -> None:
         """Stop the export that is running (its child process is killed; no file is left half written)."""
@@ -218,42 +232,43 @@ class PrintExport(QObject):
 
     # ------------------------------------------------------------------------------------ importing
     def import_dialog(self) -> None:
-        start = str(self.window.path.parent) if self.window.path else str(Path.home())
-        name, _ = QFileDialog.getOpenFileName(self.window, "Import MusicXML or MIDI", start, IMPORT_FILTER)
+        start = str(self.document.path.parent) if self.document.path else str(Path.home())
+        name, _ = QFileDialog.getOpenFileName(self._dialog_parent(), "Import MusicXML or MIDI", start, IMPORT_FILTER)
         if name:
             self.import_from(name)
 
     def import_from(self, path: str | Path) -> int:
-        """Read a MusicXML or MIDI file in the background; when done, it becomes the window's (untitled,
+        """Read a MusicXML or MIDI file in the background; when done, it becomes the (untitled,
         modified) document if the person agrees to leave the current one, and `imported` is emitted."""
-        self.window.statusBar().showMessage(f"Importing {Path(path).name}…")
+        self.status_message.emit(f"Importing {Path(path).name}…", 0)
         return self.jobs.submit("import", _import, str(path))
 
     # -------------------------------------------------------------------------------------- results
     def _on_finished(self, lane: str, result) -> None:
-        status = self.window.statusBar()
+        status = self.status_message
         if lane == "print":
             printer, self._print_target = self._print_target, None
             sheets = paint_pages(printer, result) if printer is not None else 0
-            status.showMessage(f"Printed {sheets} page{'s' if sheets != 1 else ''}", 5000)
+            status.emit(f"Printed {sheets} page{'s' if sheets != 1 else ''}", 5000)
             self.printed.emit(sheets)
         elif lane == "export":
             self.cancel_export_action.setEnabled(False)
             self._exported(result)
         elif lane == "import":
-            if not self.window.maybe_save():
-                status.showMessage("Import cancelled", 3000)
+            request = OpenRequest(result.text)
+            self.open_requested.emit(request)
+            if not request.accepted:
+                status.emit("Import cancelled", 3000)
                 return
-            self.window.load_text(result.text, None, modified=True)
             report = result.report()
-            status.showMessage("Imported" + (" (some things could not be carried over)" if report else ""), 5000)
+            status.emit("Imported" + (" (some things could not be carried over)" if report else ""), 5000)
             if report:
                 self._show_report(report)
             self.imported.emit(result)
 
     def _exported(self, outcome: Outcome) -> None:
         """Say what was written, and which tunes were left out and why."""
-        self.window.statusBar().showMessage(f"Exported {', '.join(p.name for p in outcome.written)}", 5000)
+        self.status_message.emit(f"Exported {', '.join(p.name for p in outcome.written)}", 5000)
         if outcome.failed:
             self._show_message(QMessageBox.Icon.Warning, "Some tunes were not exported",
                                f"{len(outcome.failed)} tune{'s' if len(outcome.failed) > 1 else ''} could not be "
@@ -265,7 +280,7 @@ class PrintExport(QObject):
         what = {"print": "Print", "export": "Export", "import": "Import"}.get(lane, lane)
         if lane == "export":
             self.cancel_export_action.setEnabled(False)
-        self.window.statusBar().showMessage(f"{what} failed", 5000)
+        self.status_message.emit(f"{what} failed", 5000)
         self._show_message(QMessageBox.Icon.Warning, f"{what} failed", str(error))
         self.failed.emit(what, str(error))
 
@@ -276,7 +291,7 @@ class PrintExport(QObject):
 
     def _show_message(self, icon: QMessageBox.Icon, title: str, text: str, details: str = "") -> None:
         """A message in a window that does not block the editor (kept in `message_box`)."""
-        box = QMessageBox(icon, title, text, parent=self.window)
+        box = QMessageBox(icon, title, text, parent=self._dialog_parent())
         if details:
             box.setInformativeText(details)
         box.setModal(False)
@@ -284,10 +299,9 @@ class PrintExport(QObject):
         self.message_box = box
 
 
-def install_print_export_actions(window: QMainWindow, file_menu: QMenu, export_menu: QMenu) -> PrintExport:
+def add_to_menus(controller: PrintExport, file_menu: QMenu, export_menu: QMenu) -> None:
     """Add Import…, Page Setup…, Print Tune…/Print Tunebook… to `file_menu` (just before `export_menu`'s entry
-    in it, or at its end), and the PDF, SVG and MusicXML exports to `export_menu`. Returns the controller."""
-    controller = PrintExport(window)
+    in it, or at its end), and the PDF, SVG and MusicXML exports to `export_menu`."""
     anchor = export_menu.menuAction() if export_menu.menuAction() in file_menu.actions() else None
     for action in (controller.import_action, None, controller.page_setup_action, controller.print_tune_action,
                    controller.print_book_action, None):
@@ -300,4 +314,3 @@ def install_print_export_actions(window: QMainWindow, file_menu: QMenu, export_m
     export_menu.addSeparator()
     for action in controller.export_actions:
         export_menu.addAction(action)
-    return controller
