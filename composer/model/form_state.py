@@ -89,6 +89,12 @@ class FormState:
                 state = nxt
         if not strict:
             return state
+        return state.kept(prime, form)
+
+    def kept(self, prime: str, form: Form | None) -> FormState:
+        """This state, read leniently from `prime`, made strict to go on with `form` (what `for_prime` returns
+        with strict=True; the suggestion cache keeps lenient readings and asks for this at a bar's end)."""
+        state = self
         new = state._copy()
         new.music = state.music.constrained()
         if new.music.kind == Kind.BAR:  # the prime ends on a bar line: as written, it stands whatever the form

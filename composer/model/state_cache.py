@@ -6,7 +6,7 @@ text appended at the end feeds only the new characters. Beside each checkpoint i
 after the same text, so the constraint of a suggestion needs no re-reading of the tune either. `cache.at_end()`
 is what a suggestion starts from: the state, the logits of the next character and the reading.
 
-`kept_state(reading, prime, form)` is `FormState.for_prime(prime, form)` from a reading already made, and
+`reading.kept(prime, form)` (FormState.kept) is `FormState.for_prime(prime, form)` from a reading already made, and
 `auto_form(written, rhythm, meter)` is `plan_form("auto", ...)`'s form from a written form already known (the
 tests hold both equal to the functions they stand for).
 """
@@ -19,10 +19,10 @@ from functools import lru_cache
 
 import numpy as np
 
-from composer.model.constraint import OPEN, AbcState, Kind
+from composer.model.constraint import AbcState, Kind
 from composer.model.form import Form, default_form
 from composer.model.form_plan import _auto_form
-from composer.model.form_state import FormState, WrittenForm, tonic_of
+from composer.model.form_state import FormState, WrittenForm
 from composer.model.onnx_model import LstmState, OnnxModel
 from composer.model.vocab import VOCAB, encode, to_vocab
 
@@ -126,37 +126,13 @@ def _common_prefix(a: str, b: str) -> int:
     return lo
 
 
-def kept_state(reading: FormState, prime: str, form: Form | None) -> FormState:
-    """`FormState.for_prime(prime, form)` made from `reading`, the lenient state after `prime` (no re-reading)."""
-    state = reading
-    new = state._copy()
-    new.music = state.music.constrained()
-    if new.music.kind == Kind.BAR:
-        new.written_token = new.music.text
-    if form is not None:
-        new.form = form
-        new.tonic = tonic_of(prime)
-        new.part = len(state.closed)
-        new.done = new.part >= len(form.parts)
-        new.need_open = (not new.done and form.parts[new.part].repeated and not state.started_part
-                         and new.music.repeat_open != OPEN and bool(state.closed))
-        if (new.lead_in is not None and not new.done and not state.started_part and not new.music.bar_notes
-                and new.music.kind == Kind.NONE and new.music.repeat_open != OPEN):
-            music = new.music._copy()
-            music.bar_len = new.lead_in
-            new.music = music
-        else:
-            new.lead_in = None
-    return new
-
-
 def constraint_after(reading: FormState, prime: str, form: Form | None) -> FormState | PendingBarLine:
-    """The constraint for what follows `prime`: `kept_state`, or where the prime ends inside a bar line the writer
+    """The constraint for what follows `prime`: `FormState.kept`, or where the prime ends inside a bar line the writer
     wrote, a state that ends that bar line leniently (the strict rules would judge the writer's bar line, and
     refuse everything after `|:A|` or after a part's short closing bar)."""
     if reading.music.kind == Kind.BAR:
         return PendingBarLine(reading, prime, form)
-    return kept_state(reading, prime, form)
+    return reading.kept(prime, form)
 
 
 class PendingBarLine:
@@ -195,12 +171,12 @@ class PendingBarLine:
         if nxt is None or nxt.kind == Kind.BAR:
             return None
         if ch in " \n":  # the bar line ends with this very character
-            return kept_state(nxt, self.prime + ch, self.form)
+            return nxt.kept(self.prime + ch, self.form)
         if self._after is None:
             ended = self.reading.advance(" ")
             if ended is None:
                 return None
-            self._after = kept_state(ended, self.prime + " ", self.form)
+            self._after = ended.kept(self.prime + " ", self.form)
         return self._after.advance(ch)
 
     def feed(self, text: str) -> FormState | None:

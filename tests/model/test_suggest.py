@@ -16,7 +16,7 @@ from composer.model.form_state import FormState
 from composer.model.onnx_model import OnnxModel
 from composer.model.rewrite import bars_of
 from composer.model.sampling import SamplingOptions
-from composer.model.state_cache import StateCache, auto_form, header_fields, kept_state
+from composer.model.state_cache import StateCache, auto_form, header_fields
 from composer.model.suggest import ends_at_bar, prime_before_cursor, suggest_next_bar
 from composer.model.vocab import encode
 
@@ -95,7 +95,7 @@ def test_kept_state_and_auto_form_stand_for_what_they_replace():
             rhythm, meter = header_fields(prime)
             form = auto_form(reading.written(), rhythm, meter)
             assert form == plan_form(AUTO, prime, rhythm=rhythm, meter=meter).form, prime
-            ours, theirs = kept_state(reading, prime, form), FormState.for_prime(prime, form)
+            ours, theirs = reading.kept(prime, form), FormState.for_prime(prime, form)
             for slot in FormState.__slots__:
                 if slot == "music":
                     assert ours.music.key() == theirs.music.key(), prime
