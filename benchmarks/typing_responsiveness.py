@@ -73,7 +73,7 @@ def child(book: Path, other: Path) -> dict:
 
     def settled() -> bool:
         return (window.jobs.is_idle() and not window._render_timer.isActive()
-                and not window._check_timer.isActive())
+                and not window._check_timer.isActive() and window.document.is_parsed)
 
     def wait_settled(limit_s: float = 600.0) -> None:
         deadline = time.monotonic() + limit_s

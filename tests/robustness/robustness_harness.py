@@ -344,7 +344,7 @@ class _WindowRunner:
 
         def settled() -> bool:
             return (not window._render_timer.isActive() and not window._check_timer.isActive()
-                    and window.jobs.is_idle())
+                    and window.jobs.is_idle() and window.document.is_parsed)
 
         try:
             window.resize(1000, 700)

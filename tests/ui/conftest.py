@@ -57,11 +57,12 @@ def examples() -> Path:
 
 @pytest.fixture
 def settle(qtbot):
-    """settle(window): wait until no render or check is pending, running, or undelivered."""
+    """settle(window): wait until no parse, render or check is pending, running, or undelivered."""
     def wait(window, timeout: int = 10_000) -> None:
         def idle() -> None:
             assert not window._render_timer.isActive() and not window._check_timer.isActive()
             assert window.jobs.is_idle()
+            assert window.document.is_parsed  # the tune list, cursor sync and playback see the text as it is
 
         qtbot.waitUntil(idle, timeout=timeout)
 
