@@ -7,6 +7,7 @@ import warnings
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
+from composer.abc.bounds import meter_problem, unit_problem
 from composer.abc.checker import check_tune, export_blockers
 from composer.abc.diagnostic import ERROR, printable
 from composer.abc.keys import bar_length, parse_key
@@ -104,6 +105,23 @@ def require_exportable(tune: Tune) -> None:
                    tune=tune.reference, line=first.line, column=first.column)
 
 
+#: A meter or unit length anywhere in the text music21 is given: its tokenizer finds fields in more places than
+#: the ABC standard (and the checker) do, and a meter of 999,999 beats hangs it.
+_FIELD_ANYWHERE = re.compile(r"([ML]):([^\]\n|]*)")
+
+
+def _refuse_fields_out_of_bounds(tune: Tune, text: str) -> None:
+    """AbcError when `text`, about to be handed to music21, holds a meter or unit length outside musical
+    bounds wherever it stands (a last guard behind the checker's bounds, which read fields where ABC puts them)."""
+    for match in _FIELD_ANYWHERE.finditer(text):
+        name, value = match.groups()
+        problem = meter_problem(value) if name == "M" else (
+            unit_problem(value) if re.match(r"\s*\d+\s*/\s*\d+", value) else None)
+        if problem:
+            raise AbcError(f"{tune_name(tune)} cannot be exported: {problem}", path=tune.path,
+                           tune=tune.reference, line=tune.line)
+
+
 def conversion_error(tune: Tune, what: str) -> AbcError:
     """The AbcError for a tune music21 failed on: the checker's first error says what and where, else the
     tune is named without the library's internals (the exception stays chained as the cause)."""
@@ -136,6 +154,7 @@ def music21_sections(tune: Tune) -> list[stream.Score]:
     require_exportable(tune)
     scores = []
     for text in section_texts(music21_text(tune)):
+        _refuse_fields_out_of_bounds(tune, text)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")

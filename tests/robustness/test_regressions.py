@@ -119,3 +119,20 @@ def test_a_note_before_a_double_repeat_keeps_the_rest_of_its_line():
     joined = music21_score(read_string(HEAD + "K:G\n|:GABc dedB::cBAG FGAB:|\n").tunes[0])
     spaced = music21_score(read_string(HEAD + "K:G\n|:GABc dedB ::cBAG FGAB:|\n").tunes[0])
     assert len(joined.flatten().notes) == len(spaced.flatten().notes) == 16
+
+
+@pytest.mark.parametrize("export", [lambda t: write_midi(t, io.BytesIO()), musicxml_bytes], ids=["midi", "musicxml"])
+@pytest.mark.parametrize("line", ["T:x M:999999/1", "w:M:999999/1", "P:M:999999/1", "!M:999999/1!ABcd|",
+                                  "ABcd|[r:M:999999/1]", "W:L:1/99999999"])
+def test_a_meter_out_of_bounds_wherever_it_hides_never_reaches_music21(export, line):
+    # music21's tokenizer finds fields in places the checker does not read them (found by the fuzz at 4,000
+    # examples: a 999,999-beat meter hung MIDI export); the text music21 would be given is checked last.
+    tune = read_string(f"X:1\nT:t\nM:4/4\nL:1/8\nK:D\nABcd efga|\n{line}\nABcd efga|\n").tunes[0]
+    with pytest.raises(AbcError, match="cannot be exported: (M:999999/1|L:1/99999999)"):
+        export(tune)
+
+
+def test_a_meter_in_bounds_in_a_title_still_exports():
+    tune = read_string("X:1\nT:Slide in M:12/8\nM:4/4\nL:1/8\nK:D\nABcd efga|\n").tunes[0]
+    write_midi(tune, io.BytesIO())  # no AbcError: the title is not read as a meter out of bounds
+    assert musicxml_bytes(tune).startswith(b"<?xml")

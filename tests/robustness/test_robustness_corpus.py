@@ -33,8 +33,10 @@ GENERATED = {
 }
 
 NAMES = sorted(p.name for p in CORPUS.iterdir()) + sorted(GENERATED)
-#: Messages that have no line to name (the whole file is the place).
-PLACELESS = re.compile(r"no tunes? (with music )?in this file|no tune X:|nothing to write")
+#: Messages that have no line to name: the whole file is the place (a binary file names the byte; the engraver
+#: and Ghostscript say nothing of where they failed in the tunebook they were given).
+PLACELESS = re.compile(r"no tunes? (with music )?in this file|no tune X:|nothing to write|not a text file: binary "
+                       r"data \(a NUL byte at byte \d+\)|cannot print it: (abcm2ps|Ghostscript)")
 #: Qt's offscreen platform says this on stderr when a window is shown; it is not the app's.
 QT_NOISE = "This plugin does not support propagateSizeHints()\n"
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
