@@ -99,8 +99,13 @@ class ExampleHung(BaseException):
     """An example ran past HANG_LIMIT_S (BaseException: no `except Exception` in a library hides it)."""
 
 
+#: The text of the example running, for the message when it hangs (hypothesis cannot print an example whose
+#: every shrinking step hangs too).
+_running: list[str] = [""]
+
+
 def _hung(_signal, _frame) -> None:
-    raise ExampleHung(f"still running after {HANG_LIMIT_S} s")
+    raise ExampleHung(f"still running after {HANG_LIMIT_S} s on this text: {_running[0][:3000]!r}")
 
 
 def export_everything(text: str) -> None:
@@ -120,6 +125,7 @@ def export_everything(text: str) -> None:
 @given(tune=st.sampled_from(TUNES), mutations=st.lists(MUTATION, min_size=1, max_size=8))
 def test_mutated_tunes_export_or_say_why(tune, mutations):
     text = mutate(tune, mutations)
+    _running[0] = text
     previous = signal.signal(signal.SIGALRM, _hung)
     signal.alarm(HANG_LIMIT_S)
     try:
