@@ -136,3 +136,12 @@ def test_a_meter_in_bounds_in_a_title_still_exports():
     tune = read_string("X:1\nT:Slide in M:12/8\nM:4/4\nL:1/8\nK:D\nABcd efga|\n").tunes[0]
     write_midi(tune, io.BytesIO())  # no AbcError: the title is not read as a meter out of bounds
     assert musicxml_bytes(tune).startswith(b"<?xml")
+
+
+@pytest.mark.parametrize("export", [lambda t: write_midi(t, io.BytesIO()), musicxml_bytes], ids=["midi", "musicxml"])
+def test_a_meter_with_a_letter_among_its_digits_is_read_as_music21_reads_it(export):
+    # Found by the fuzz at 4,000 examples: music21 reads `M:99A999/1` as 99,999 beats and hangs.
+    tune = read_string("X:134\nM:99A999/1\nT:t\nR:polka\nM:2/4\nL:1/8\nK:A\n|:ef ed|cA A2:|\n").tunes[0]
+    with pytest.raises(AbcError, match=r"M:99A999/1 is outside the meters music uses") as caught:
+        export(tune)
+    assert caught.value.line == 2
