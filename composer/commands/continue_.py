@@ -6,7 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from composer.abc.tunebook import read_tunebook
 from composer.commands.arguments import int_at_least
 from composer.commands.generate import (
     add_form_arguments,
@@ -18,6 +17,7 @@ from composer.commands.generate import (
     write_tunebook,
 )
 from composer.commands.output import replace_tune, same_file
+from composer.commands.tune_source import chosen_tune, read_book
 from composer.errors import AbcError
 from composer.model.form_plan import plan_form
 from composer.model.generate import Generator, Request, continuation_of
@@ -50,22 +50,12 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"composer continue: {exc}", file=sys.stderr)
         return 2
-    try:
-        book = read_tunebook(args.file)
-    except OSError as exc:
-        raise AbcError(f"cannot read the file: {exc.strerror or exc}", path=args.file) from exc
-    if not book.tunes:
-        raise AbcError("no tune in this file", path=args.file)
+    book = read_book(args.file)
     line, column = args.at if args.at else (None, None)
-    if args.tune is not None:
-        try:
-            tune = book.tune(args.tune)
-        except KeyError as exc:
-            raise AbcError(f"no tune X:{args.tune}", path=args.file) from exc
-    elif line is not None:
+    if args.tune is None and line is not None:
         tune = book.tune_at_line(line) or book.tunes[0]
     else:
-        tune = book.tunes[0]
+        tune = chosen_tune(book, args.tune, args.file)
     cut = continuation_of(tune, line, column)
     in_place = same_file(args.file, args.output)
     if in_place and args.count > 1:

@@ -8,11 +8,11 @@ from pathlib import Path
 
 from composer.commands.arguments import MAX_COUNT, field_text, int_at_least, key, meter, unit_length
 from composer.commands.output import tunebook_text, write_text
+from composer.commands.tune_source import add_model_arguments
 from composer.model.form import AUTO, Form, FormError, parse_form
 from composer.model.generate import Finished, Generator, new_tune_request
-from composer.model.onnx_model import DEFAULT_MODEL, OnnxModel
+from composer.model.onnx_model import OnnxModel
 from composer.model.sampling import SamplingOptions
-from composer.paths import WEIGHTS
 
 
 def add_sampling_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,11 +28,7 @@ def add_sampling_arguments(parser: argparse.ArgumentParser) -> None:
                         help="let the model write anything (no bar, repeat or balance checks)")
     parser.add_argument("--max-chars", type=int_at_least(1), default=1500, metavar="N",
                         help="stop a candidate after N characters (default 1500)")
-    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL, metavar="FILE",
-                        help=f"ONNX model (default {DEFAULT_MODEL.name} shipped in models/)")
-    parser.add_argument("--weights", choices=WEIGHTS, default="int8",
-                        help="int8: the model's 8-bit twin NAME.int8.onnx when it is there (default, faster); "
-                             "float32: the full-precision file")
+    add_model_arguments(parser)
     parser.add_argument("-o", "--output", type=Path, default=None, metavar="OUT.abc",
                         help="write the tunebook here (default: standard output)")
 

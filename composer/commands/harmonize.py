@@ -7,14 +7,13 @@ import dataclasses
 import sys
 from pathlib import Path
 
-from composer.abc.tunebook import read_string, read_tunebook
+from composer.abc.tunebook import read_string
 from composer.commands.arguments import int_at_least
 from composer.commands.output import replace_tune, same_file, write_text
-from composer.errors import AbcError
+from composer.commands.tune_source import add_model_arguments, chosen_tune, read_book
 from composer.model.harmonize import PER_CHOICES, HarmonizeOptions, harmonize
-from composer.model.onnx_model import DEFAULT_MODEL, OnnxModel
+from composer.model.onnx_model import OnnxModel
 from composer.notation.abc_writer import standalone_tune_text
-from composer.paths import WEIGHTS
 
 #: The widest beam the command accepts (each hypothesis is a row of one batch, times the names it tries).
 MAX_BEAM = 64
@@ -45,30 +44,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="harmonize only these written bars (numbered from 1, a pickup included)")
     parser.add_argument("--beam", type=int_at_least(1, MAX_BEAM), default=4, metavar="N",
                         help="hypotheses kept by the beam search (default 4)")
-    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL, metavar="FILE",
-                        help=f"ONNX model (default {DEFAULT_MODEL.name} shipped in models/)")
-    parser.add_argument("--weights", choices=WEIGHTS, default="int8",
-                        help="int8: the model's 8-bit twin NAME.int8.onnx when it is there (default, faster); "
-                             "float32: the full-precision file")
+    add_model_arguments(parser)
     parser.add_argument("-o", "--output", type=Path, default=None, metavar="OUT.abc",
                         help="write here (default: standard output); the input tunebook itself is rewritten with "
                              "only this tune changed, another file gets the harmonized tune alone")
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        book = read_tunebook(args.file)
-    except OSError as exc:
-        raise AbcError(f"cannot read the file: {exc.strerror or exc}", path=args.file) from exc
-    if not book.tunes:
-        raise AbcError("no tune in this file", path=args.file)
-    if args.tune is None:
-        tune = book.tunes[0]
-    else:
-        try:
-            tune = book.tune(args.tune)
-        except KeyError as exc:
-            raise AbcError(f"no tune X:{args.tune}", path=args.file) from exc
+    book = read_book(args.file)
+    tune = chosen_tune(book, args.tune, args.file)
     options = HarmonizeOptions(per=args.per, replace=args.replace, beam=args.beam, names=args.beam, bars=args.bars)
     model = OnnxModel(args.model, weights=args.weights)
     result = harmonize(model, tune, options)

@@ -7,15 +7,14 @@ import re
 import sys
 from pathlib import Path
 
-from composer.abc.tunebook import read_tunebook
 from composer.commands.arguments import MAX_COUNT, int_at_least
 from composer.commands.generate import numbered, write_tunebook
 from composer.commands.output import replace_tune, same_file
+from composer.commands.tune_source import add_model_arguments, chosen_tune, read_book
 from composer.errors import AbcError
-from composer.model.onnx_model import DEFAULT_MODEL, OnnxModel
+from composer.model.onnx_model import OnnxModel
 from composer.model.rewrite import RANKINGS, REWRITE_SAMPLING, SAMPLES, Rewrite, rewrite_bars
 from composer.model.sampling import SamplingOptions
-from composer.paths import WEIGHTS
 
 #: Most bars one rewrite may span.
 MAX_BARS = 64
@@ -54,11 +53,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"sampling temperature; 0 = greedy (default {REWRITE_SAMPLING.temperature})")
     parser.add_argument("--top-p", type=float, default=REWRITE_SAMPLING.top_p, metavar="P",
                         help=f"nucleus sampling mass (default {REWRITE_SAMPLING.top_p})")
-    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL, metavar="FILE",
-                        help=f"ONNX model (default {DEFAULT_MODEL.name} shipped in models/)")
-    parser.add_argument("--weights", choices=WEIGHTS, default="int8",
-                        help="int8: the model's 8-bit twin NAME.int8.onnx when it is there (default); "
-                             "float32: the full-precision file")
+    add_model_arguments(parser)
     parser.add_argument("-o", "--output", type=Path, default=None, metavar="OUT.abc",
                         help="write the rewritten tune(s) here; the input tunebook itself (with --count 1) gets "
                              "the best one in place, every other tune kept (default: standard output)")
@@ -70,16 +65,8 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"composer rewrite: {exc}", file=sys.stderr)
         return 2
-    try:
-        book = read_tunebook(args.file)
-    except OSError as exc:
-        raise AbcError(f"cannot read the file: {exc.strerror or exc}", path=args.file) from exc
-    if not book.tunes:
-        raise AbcError("no tune in this file", path=args.file)
-    try:
-        tune = book.tune(args.tune) if args.tune is not None else book.tunes[0]
-    except KeyError as exc:
-        raise AbcError(f"no tune X:{args.tune}", path=args.file) from exc
+    book = read_book(args.file)
+    tune = chosen_tune(book, args.tune, args.file)
     in_place = same_file(args.file, args.output)
     if in_place and args.count > 1:
         raise AbcError(f"-o names the input tunebook: {args.count} alternatives cannot all take the place of "

@@ -7,19 +7,16 @@ import sys
 from pathlib import Path
 
 from composer.abc.tunebook import read_tunebook
+from composer.commands.tune_source import add_model_arguments
 from composer.errors import AbcError
 from composer.model.canonical import canonical_text
-from composer.model.onnx_model import DEFAULT_MODEL, MAX_TUNE_CHARS, OnnxModel
+from composer.model.onnx_model import MAX_TUNE_CHARS, OnnxModel
 from composer.model.scoring import score_tunes
-from composer.paths import WEIGHTS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", type=Path, help="tunebook (.abc)")
-    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="ONNX model (default: the shipped one)")
-    parser.add_argument("--weights", choices=WEIGHTS, default="int8",
-                        help="int8: the model's 8-bit twin NAME.int8.onnx when it is there (default); "
-                             "float32: the full-precision file")
+    add_model_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
