@@ -3,19 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from support.tunes import KESH
 
 from composer.abc.tunebook import read_tunebook
 from composer.cli import main
-
-KESH = """X:3
-T:The Kesh
-R:jig
-M:6/8
-L:1/8
-K:G
-|:GAG GAB|ABA ABd|edd gdd|edB dBA|
-GAG GAB|ABA ABd|edd gdB|AGF G3:|
-"""
 
 
 def _tunebook(count: int) -> str:

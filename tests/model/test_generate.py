@@ -5,22 +5,13 @@ from __future__ import annotations
 import threading
 
 import pytest
+from support.tunes import KESH
 
 from composer.abc.tunebook import read_string
 from composer.model.constraint import AbcState
 from composer.model.generate import Finished, Generator, Request, Sampled, Started, continuation_of, new_tune_request
 from composer.model.onnx_model import OnnxModel
 from composer.model.sampling import SamplingOptions
-
-KESH = """X:3
-T:The Kesh
-R:jig
-M:6/8
-L:1/8
-K:G
-|:GAG GAB|ABA ABd|edd gdd|edB dBA|
-GAG GAB|ABA ABd|edd gdB|AGF G3:|
-"""
 
 
 @pytest.fixture(scope="module")

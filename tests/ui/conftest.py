@@ -91,3 +91,19 @@ def collect_garbage_while_qt_lives(qtbot):
 
     yield
     gc.collect()
+
+
+@pytest.fixture
+def cowriter_on(window, tmp_path, monkeypatch):
+    """cowriter_on(text): the window's co-writer in the editor (Rewrite Bars, Add Chords) with `text` loaded, the
+    Generate panel added and a user data folder of the test's own."""
+    (tmp_path / "user-data" / "models").mkdir(parents=True)
+    monkeypatch.setenv("COMPOSER_DATA", str(tmp_path / "user-data"))
+    panel = window.add_generation_panel()
+
+    def load(text: str):
+        window.load_text(text, None)
+        return window.editor_cowriter
+
+    yield load
+    panel.shutdown()

@@ -7,6 +7,7 @@ import re
 
 import pytest
 from PySide6.QtGui import QTextCursor
+from support.tunes import KESH
 
 from composer.abc.tunebook import read_string
 from composer.model.chord_places import without_chord_symbols
@@ -20,28 +21,14 @@ L:1/8
 K:D
 "D"DFAd "G"B2 AF|"A"E4 E4|
 """
-KESH = """X:3
-T:The Kesh
-R:jig
-M:6/8
-L:1/8
-K:G
-|:GAG GAB|ABA ABd|edd gdd|edB dBA|
-GAG GAB|ABA ABd|edd gdB|AGF G3:|
-"""
 TEXT = OTHER + "\n" + KESH
 
 pytestmark = pytest.mark.skipif(not default_model_path().is_file(), reason="the shipped model is not there")
 
 
 @pytest.fixture
-def cowriter(window, tmp_path, monkeypatch):
-    (tmp_path / "user-data" / "models").mkdir(parents=True)
-    monkeypatch.setenv("COMPOSER_DATA", str(tmp_path / "user-data"))
-    panel = window.add_generation_panel()
-    window.load_text(TEXT, None)
-    yield window.editor_cowriter
-    panel.shutdown()
+def cowriter(cowriter_on):
+    return cowriter_on(TEXT)
 
 
 def run(qtbot, dialog) -> None:

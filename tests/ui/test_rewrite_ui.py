@@ -5,32 +5,19 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtGui import QTextCursor
+from support.tunes import KESH
 
 from composer.paths import default_model_path
 
 LONG_WAIT = 120_000
-KESH = """X:3
-T:The Kesh
-R:jig
-M:6/8
-L:1/8
-K:G
-|:GAG GAB|ABA ABd|edd gdd|edB dBA|
-GAG GAB|ABA ABd|edd gdB|AGF G3:|
-"""
 SPAN = "ABA ABd|edd gdd"  # bars 2-3, between the bar lines that stay
 
 pytestmark = pytest.mark.skipif(not default_model_path().is_file(), reason="the shipped model is not there")
 
 
 @pytest.fixture
-def cowriter(window, tmp_path, monkeypatch):
-    (tmp_path / "user-data" / "models").mkdir(parents=True)
-    monkeypatch.setenv("COMPOSER_DATA", str(tmp_path / "user-data"))
-    panel = window.add_generation_panel()
-    window.load_text(KESH, None)
-    yield window.editor_cowriter
-    panel.shutdown()
+def cowriter(cowriter_on):
+    return cowriter_on(KESH)
 
 
 def select(editor, start: int, end: int) -> None:
