@@ -24,7 +24,7 @@ import numpy as np
 
 from composer.model.constraint import AbcState, Kind
 from composer.model.form_state import FormState
-from composer.model.onnx_model import LstmState, OnnxModel
+from composer.model.onnx_model import LstmState, OnnxModel, step_rows
 from composer.model.sampling import SamplingOptions, softmax
 from composer.model.vocab import VOCAB
 
@@ -131,10 +131,7 @@ def draw_bars(model: OnnxModel, start: Start, machine: State, *, bars: int = 1, 
         if not kept:
             break
         active = [active[row] for row in kept]
-        if len(kept) < state.batch:
-            state = state.select(kept)
-        step_logits, state = model.run(np.asarray(chosen, dtype=np.int64)[:, None], state)
-        logits = step_logits[:, -1, :]
+        logits, state = step_rows(model, state, kept, chosen)
         calls += 1
     return Draw(tuple(done[c] for c in range(count)), calls)
 

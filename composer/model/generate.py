@@ -33,7 +33,7 @@ from composer.model.constraint import AbcState, Kind
 from composer.model.form import Form, rhythm_for_meter
 from composer.model.form_plan import plan_form
 from composer.model.form_state import FormState
-from composer.model.onnx_model import MAX_TUNE_CHARS, OnnxModel
+from composer.model.onnx_model import MAX_TUNE_CHARS, OnnxModel, step_rows
 from composer.model.sampling import Sampler, SamplingOptions
 from composer.model.vocab import INDEX, VOCAB, encode
 
@@ -251,11 +251,7 @@ class Generator:
             if not still:
                 return
             active = [active[row] for row in still]
-            if len(still) < state.batch:
-                state = state.select(still)
-            tokens = np.asarray(chosen, dtype=np.int64)[:, None]
-            step_logits, state = self.model.run(tokens, state)
-            logits = step_logits[:, -1, :]
+            logits, state = step_rows(self.model, state, still, chosen)
 
 
 def _choose(sampler: Sampler, candidate: int, probabilities: np.ndarray, machine: State,

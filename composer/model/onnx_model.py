@@ -214,3 +214,12 @@ class OnnxModel:
             if key in self.card and self.card[key] is not None:
                 facts.append(f"{key}={self.card[key]}")
         return ", ".join(facts)
+
+
+def step_rows(model: OnnxModel, state: LstmState, rows: list[int], tokens: list[int]) -> tuple[np.ndarray, LstmState]:
+    """One character for each of the batch `rows` still going (the others dropped from `state`) through
+    `model.run`: the logits [len(rows), vocab] after `tokens` (one per row, in order) and the new state."""
+    if len(rows) < state.batch:
+        state = state.select(rows)
+    step_logits, state = model.run(np.asarray(tokens, dtype=np.int64)[:, None], state)
+    return step_logits[:, -1, :], state
