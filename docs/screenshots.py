@@ -45,14 +45,23 @@ def wait_until(app: QApplication, done, timeout: float = 30.0) -> None:
         time.sleep(0.01)
 
 
-def main() -> int:
+def scratch_window(size: tuple[int, int]) -> tuple[QApplication, MainWindow, Path]:
+    """The app and a shown window with settings, autosaves and user data (COMPOSER_DATA) in a scratch folder."""
+    import os
+
     app = create_application()
     scratch = Path(tempfile.mkdtemp(prefix="composer-screenshot-"))
+    os.environ["COMPOSER_DATA"] = str(scratch / "data")
     settings = Settings(QSettings(str(scratch / "settings.ini"), QSettings.Format.IniFormat))
     AudioOutput(driver="file", file_name=str(scratch / "heard.wav")).save(settings)
     window = MainWindow(settings=settings, autosave_folder=scratch / "autosave")
-    window.resize(*SIZE)
+    window.resize(*size)
     window.show()
+    return app, window, scratch
+
+
+def main() -> int:
+    app, window, _scratch = scratch_window(SIZE)
     window.open_path(examples_path(), ask=False)
     wait_until(app, lambda: window.staff.engraved is not None and window.playback.current is not None
                and window.jobs.is_idle())
@@ -87,13 +96,7 @@ def generation() -> int:
     if not model.is_file():
         print(f"no model at {model}: set GENERATION_MODEL", file=sys.stderr)
         return 1
-    app = create_application()
-    scratch = Path(tempfile.mkdtemp(prefix="composer-screenshot-"))
-    os.environ["COMPOSER_DATA"] = str(scratch / "data")
-    settings = Settings(QSettings(str(scratch / "settings.ini"), QSettings.Format.IniFormat))
-    window = MainWindow(settings=settings, autosave_folder=scratch / "autosave")
-    window.resize(*GENERATION_SIZE)
-    window.show()
+    app, window, _scratch = scratch_window(GENERATION_SIZE)
     window.open_path(examples_path(), ask=False)
     panel = window.add_generation_panel()
     panel.use_model(model)
@@ -147,15 +150,9 @@ def form() -> int:
     from composer.paths import default_model_path
 
     model = Path(os.environ.get("GENERATION_MODEL") or default_model_path())
-    app = create_application()
-    scratch = Path(tempfile.mkdtemp(prefix="composer-screenshot-"))
-    os.environ["COMPOSER_DATA"] = str(scratch / "data")
+    app, window, scratch = scratch_window(SIZE)
     tunebook = scratch / "half-written.abc"
     tunebook.write_text(HALF_WRITTEN, encoding="utf-8")
-    settings = Settings(QSettings(str(scratch / "settings.ini"), QSettings.Format.IniFormat))
-    window = MainWindow(settings=settings, autosave_folder=scratch / "autosave")
-    window.resize(*SIZE)
-    window.show()
     window.open_path(tunebook, ask=False)
     panel = window.add_generation_panel()
     panel.use_model(model)
@@ -192,17 +189,10 @@ SUGGESTION_OUT = Path(__file__).resolve().parent / "screenshot-suggestion.png"
 
 def suggestion() -> int:
     """Suggestions as you type: the Kesh's second line written up to bar 6's bar line, the next bar in grey."""
-    import os
 
     from PySide6.QtGui import QTextCursor
 
-    app = create_application()
-    scratch = Path(tempfile.mkdtemp(prefix="composer-screenshot-"))
-    os.environ["COMPOSER_DATA"] = str(scratch / "data")
-    settings = Settings(QSettings(str(scratch / "settings.ini"), QSettings.Format.IniFormat))
-    window = MainWindow(settings=settings, autosave_folder=scratch / "autosave")
-    window.resize(*SIZE)
-    window.show()
+    app, window, _scratch = scratch_window(SIZE)
     panel = window.add_generation_panel()
     panel.dock.hide()
     suggestions = window.editor_cowriter.suggestions
