@@ -14,7 +14,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from composer.abc.tunebook import Tune, Tunebook, read_string
+from composer.abc.tunebook import Tune, Tunebook, read_string, read_tune_at
 from composer.ui.jobs import NewestOnly
 from composer.ui.long_lived import built_long_lived
 from composer.ui.tunebook.tune_list import Row, rows_of
@@ -89,8 +89,10 @@ class Document(QObject):
 
     @property
     def current_tune(self) -> Tune | None:
-        """The tune under the cursor (else the first) in the current tunebook."""
-        book = self.tunebook()
+        """The tune under the cursor (else the first) in the text as it stands. Between a keystroke and the
+        next parse only that tune is read (read_tune_at), not the whole tunebook on the UI thread."""
+        text = self.text
+        book = self.book if text == self._parsed_text else read_tune_at(text, self.cursor[0])
         return book.tune_at_line(self.cursor[0]) or (book.tunes[0] if book.tunes else None)
 
     def suggested_export_path(self, suffix: str) -> Path:
