@@ -7,7 +7,8 @@ from fractions import Fraction
 from functools import lru_cache
 
 _UNIT = re.compile(r"^\s*(\d+)\s*(?:/\s*(\d+))?\s*$")
-_METER = re.compile(r"^\(?\s*([\d+ ]+)\s*\)?\s*/\s*(\d+)")
+#: The numbers of an M: value: beats (summed for `2+3/8`) and denominator; trailing text is ignored.
+METER_NUMBERS = re.compile(r"^\(?\s*([\d+ ]+)\s*\)?\s*/\s*(\d+)")
 
 
 @lru_cache(maxsize=512)
@@ -58,7 +59,7 @@ def meter_fraction(meter: str | None) -> Fraction | None:
     m = meter.strip()
     if m in ("C", "C|"):
         return Fraction(1)
-    match = _METER.match(m)
+    match = METER_NUMBERS.match(m)
     if not match:
         return None
     try:

@@ -7,11 +7,11 @@ import warnings
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from composer.abc.bounds import meter_problem, unit_problem
+from composer.abc.bounds import MAX_METER_BEATS, MAX_METER_DENOMINATOR, meter_problem, unit_problem
 from composer.abc.checker import check_tune, export_blockers
 from composer.abc.diagnostic import ERROR, printable
 from composer.abc.keys import bar_length, parse_key
-from composer.abc.lengths import default_unit_length, parse_unit
+from composer.abc.lengths import METER_NUMBERS, default_unit_length, parse_unit
 from composer.abc.tunebook import Tune
 from composer.errors import AbcError
 from composer.notation.abc_writer import standalone_tune_text
@@ -32,7 +32,10 @@ from composer.notation.sections import join_sections, section_texts
 if TYPE_CHECKING:
     from music21 import stream
 
-__all__ = ["conversion_error", "music21_score", "music21_sections", "music21_text", "require_exportable", "tune_name"]
+__all__ = [
+    "conversion_error", "meter_as_read", "music21_score", "music21_sections", "music21_text", "require_exportable",
+    "tune_name",
+]
 
 _FIELD_LINE = re.compile(r"^[A-Za-z+]:")
 
@@ -62,6 +65,7 @@ def music21_text(tune: Tune) -> str:
                 key = parse_key(line[2:])
             elif line.startswith("M:"):
                 meter = line[2:]
+                line = f"M:{meter_as_read(meter)}"
             lines.append(line)
         elif in_body and not line.lstrip().startswith("%"):
             music = mend_broken_rhythm(mark_ornaments(keep_chord_symbols(line)))
@@ -71,6 +75,7 @@ def music21_text(tune: Tune) -> str:
                     key = parse_key(piece[2:])
                 elif piece.startswith("M:"):
                     meter = piece[2:]
+                    piece = f"M:{meter_as_read(meter)}"
                 elif not _FIELD_LINE.match(piece):
                     music_lines.append(len(lines))
                     piece = write_tuplet_times(keep_grace_accidentals_to_themselves(piece, key), meter)
@@ -81,6 +86,20 @@ def music21_text(tune: Tune) -> str:
     # ABC 2.1 rules (music21 otherwise reads as 1.3): an accidental holds for the rest of the bar, in
     # every octave, as abc2midi plays it.
     return "%abc-2.1\n" + "\n".join(open_implied_repeats(lines, music_lines))
+
+
+def meter_as_read(value: str) -> str:
+    """An M: value written the way the checker reads it, for music21, which reads the digits on each side of
+    the `/` whatever stands between them (`2+3+2/8` is 232/8 to it, `¸999999/1` 999,999/1): `7/8`; `C`,
+    `C|` and `none` as they are; `none` for text that is not a meter (the checker warns about it)."""
+    meter = value.split("%", 1)[0].strip()
+    if meter in ("C", "C|", "none"):
+        return meter
+    match = METER_NUMBERS.match(meter)
+    if not match:
+        return "none"
+    beats = sum(int(p) for p in re.split(r"[+ ]+", match.group(1).strip()) if p)
+    return f"{beats}/{int(match.group(2))}"
 
 
 def tune_name(tune: Tune) -> str:
@@ -115,11 +134,24 @@ def _refuse_fields_out_of_bounds(tune: Tune, text: str) -> None:
     bounds wherever it stands (a last guard behind the checker's bounds, which read fields where ABC puts them)."""
     for match in _FIELD_ANYWHERE.finditer(text):
         name, value = match.groups()
-        problem = meter_problem(value) if name == "M" else (
+        problem = (meter_problem(value) or _music21_meter_problem(value)) if name == "M" else (
             unit_problem(value) if re.match(r"\s*\d+\s*/\s*\d+", value) else None)
         if problem:
             raise AbcError(f"{tune_name(tune)} cannot be exported: {problem}", path=tune.path,
                            tune=tune.reference, line=tune.line)
+
+
+def _music21_meter_problem(value: str) -> str | None:
+    """What is wrong with an M: value as music21 reads it: the ASCII digits on each side of its one `/`,
+    whatever stands between them (`M:¸999999/1` and `M:9+9+9/8` are meters of 999,999 and 999 beats to it)."""
+    sides = value.split("%", 1)[0].strip().split("/")
+    if len(sides) != 2:
+        return None  # music21 raises on it, and the failure is reported as such
+    beats, denominator = ("".join(c for c in side if c in "0123456789") for side in sides)
+    if beats and denominator and (int(beats) > MAX_METER_BEATS or int(denominator) > MAX_METER_DENOMINATOR):
+        return (f"M:{printable(value.strip()[:20])} is outside the meters music uses (at most "
+                f"{MAX_METER_BEATS} beats to a bar, none shorter than 1/{MAX_METER_DENOMINATOR})")
+    return None
 
 
 def conversion_error(tune: Tune, what: str) -> AbcError:

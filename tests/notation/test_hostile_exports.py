@@ -80,3 +80,18 @@ def test_a_tempo_override_outside_midi_range_does_not_raise_a_library_error(temp
     tune = read_string("X:1\nT:t\nM:4/4\nL:1/8\nK:D\nABcd|\n").tunes[0]
     midi = midi_file(tune, tempo_bpm=tempo)
     assert any(m.type == "set_tempo" for m in midi.tracks[0])
+
+
+def time_signatures(text: str) -> list[tuple[int, int]]:
+    midi = midi_file(read_string(text).tunes[0])
+    return [(m.numerator, m.denominator) for track in midi.tracks for m in track if m.type == "time_signature"]
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize(("meter", "expected"), [
+    ("2+3+2/8", [(7, 8)]),  # music21's reader alone reads the digits 232 over 8
+    ("\u00b8999999/1", []),  # not a meter to the checker (a warning): free meter, where music21 alone ran for minutes
+])
+def test_music21_is_given_the_meter_the_checker_reads(meter, expected):
+    text = f"X:1\nT:t\nM:{meter}\nL:1/8\nK:G\nGA Bcd ef|[M:{meter}]GA Bcd ef|\n"
+    assert time_signatures(text) == expected
