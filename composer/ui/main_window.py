@@ -81,7 +81,7 @@ class MainWindow(QMainWindow):
         self.editor.document().contentsChange.connect(lambda *_change: self.document.forget_text())
         self.document.tunebook_changed.connect(self._on_tunebook_changed)
         self.document.reset.connect(self._reset_views)
-        self.files = TunebookFiles(self.editor, self.document, self.settings, AutosaveStore(folder), self)
+        self.files = TunebookFiles(self.editor, self.document, self.settings, AutosaveStore(folder))
         self.autosave, self.recovery_banner = self.files.autosave, self.files.recovery_banner
         self.recent_menu, self.revert_action = self.files.recent_menu, self.files.revert_action
         self.addAction(self.revert_action)
@@ -89,7 +89,9 @@ class MainWindow(QMainWindow):
         self.files.loaded.connect(self.check_now)
         self.files.status_message.connect(self.statusBar().showMessage)
         self.files.path_changed.connect(self.document_path_changed)
-        self.exports = TuneExports(self.document, self.jobs, self)
+        self.files.title_changed.connect(self._show_title)
+        self.files.modified_changed.connect(self.setWindowModified)
+        self.exports = TuneExports(self.document, self.jobs, dialog_parent=self.editor)
         self.exports.status_message.connect(self.statusBar().showMessage)
         build_panes(self)
         self.playback = self._wire_playback(Playback(self.document, self.settings, self))
@@ -335,6 +337,10 @@ class MainWindow(QMainWindow):
             self.staff.highlight(engraved.symbol_for(sounding.line, sounding.column))
 
     # ---------------------------------------------------------------------------------------- files
+    def _show_title(self, title: str, path: str) -> None:
+        self.setWindowTitle(title)
+        self.setWindowFilePath(path)
+
     @property
     def path(self) -> Path | None:
         """The document's file (None: untitled)."""

@@ -71,3 +71,28 @@ def test_in_the_window_print_export_and_the_editor_cowriter_hold_no_reference_to
     finally:
         controller.jobs.wait_for_done(10_000)
         panel.shutdown()
+
+
+def test_in_the_window_the_files_and_the_exports_hold_no_reference_to_it(window, tmp_path, examples):
+    """TunebookFiles and TuneExports get the editor, the Document and the job system, never the window: their
+    dialogs sit over the editor (in the window all the same), and the window's title and modified mark follow
+    their signals."""
+    from PySide6.QtWidgets import QMessageBox
+
+    window.load_text(examples.read_text(encoding="utf-8"), examples)
+    for root, parts in ((window.files, (window.editor, window.document, window.settings, window.autosave)),
+                        (window.exports, (window.document, window.jobs))):
+        reached = references_of(root)
+        assert all(any(thing is part for thing in reached) for part in parts)  # the walk reaches its parts
+        assert not [thing for thing in reached if thing is window]
+        assert root.parent() is not window
+    assert window.windowTitle() == "examples.abc[*] — Composer" and window.windowFilePath() == str(examples)
+    window.load_text("X:1\nT:Changed\nK:D\n", None, modified=True, untitled_name="Imported")
+    assert window.windowTitle() == "Imported[*] — Composer" and window.isWindowModified()
+
+    binary = tmp_path / "picture.abc"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
+    assert not window.open_path(binary, ask=False)
+    boxes = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
+    assert len(boxes) == 1 and boxes[0].window() is boxes[0] and boxes[0].parentWidget().window() is window
+    boxes[0].button(QMessageBox.StandardButton.Ok).click()

@@ -1,7 +1,8 @@
 """File → Export → ABC (the tune, or the whole tunebook as canonical ABC) and MIDI, through composer.export.
 
 `TuneExports` gets the Document, the window's job system (MIDI runs in its `export` lane, in a child process
-under a time limit) and the widget to parent its dialogs; it says what happened through `status_message`.
+under a time limit) and the widget its dialogs sit over (the editor), never the window; it says what happened
+through `status_message`.
 """
 
 from __future__ import annotations
@@ -26,11 +27,12 @@ class TuneExports(QObject):
 
     status_message = Signal(str, int)  # text for the status bar, how long in ms (0: until replaced)
 
-    def __init__(self, document: Document, jobs: NewestOnly, parent: QWidget) -> None:
+    def __init__(self, document: Document, jobs: NewestOnly, dialog_parent: QWidget | None = None,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.document = document
         self.jobs = jobs
-        self.parent_widget = parent
+        self.dialog_parent = dialog_parent
         jobs.on(EXPORT, result=self._exported, failed=self._failed)
 
     def export_tune_abc(self, path: str | Path) -> None:
@@ -67,11 +69,11 @@ class TuneExports(QObject):
     def _tune_or_warn(self) -> Tune | None:
         tune = self.document.current_tune
         if tune is None:
-            QMessageBox.information(self.parent_widget, "Export", "There is no tune to export.")
+            QMessageBox.information(self.dialog_parent, "Export", "There is no tune to export.")
         return tune
 
     def _export_name(self, title: str, suffix: str, filter_text: str) -> str | None:
-        name, _ = QFileDialog.getSaveFileName(self.parent_widget, title,
+        name, _ = QFileDialog.getSaveFileName(self.dialog_parent, title,
                                               str(self.document.suggested_export_path(suffix)), filter_text)
         return name or None
 
@@ -79,4 +81,4 @@ class TuneExports(QObject):
         self.status_message.emit(f"Exported {', '.join(p.name for p in result.written)}", 5000)
 
     def _failed(self, error: Exception) -> None:
-        QMessageBox.warning(self.parent_widget, "Export failed", str(error))
+        QMessageBox.warning(self.dialog_parent, "Export failed", str(error))

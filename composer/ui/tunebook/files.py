@@ -1,10 +1,11 @@
 """The tunebook as a file: New, New Tune from Template, Open (dialog, recent files, dropped files), Save, Save As,
 Revert, the unsaved-changes question, autosave, and the offer to restore what a crashed session autosaved.
 
-`TunebookFiles` gets the editor (which owns the live text and its undo), the Document, the Settings (recent
-files), the AutosaveStore and the widget to parent its dialogs and name in its title. It emits `loaded` when a
-new text is in the editor (the window engraves and checks it), `status_message(text, ms)` for the status bar,
-and `path_changed(path)` ("" when untitled).
+`TunebookFiles` gets the editor (which owns the live text and its undo, and which its dialogs sit over), the
+Document, the Settings (recent files) and the AutosaveStore, never the window. It emits `loaded` when a new text
+is in the editor (the window engraves and checks it), `status_message(text, ms)` for the status bar,
+`path_changed(path)` ("" when untitled), and for the window's title bar `title_changed(title, path)` and
+`modified_changed(modified)`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QFileDialog, QFrame, QHBoxLayout, QLabel, QMenu, QMessageBox, QPushButton, QWidget
+from PySide6.QtWidgets import QFileDialog, QFrame, QHBoxLayout, QLabel, QMenu, QMessageBox, QPushButton
 
 from composer.abc.tunebook import decode, normalize_newlines, read_string
 from composer.errors import AbcError
@@ -34,15 +35,16 @@ class TunebookFiles(QObject):
     loaded = Signal()  # a new text is in the editor
     status_message = Signal(str, int)  # text for the status bar, how long in ms
     path_changed = Signal(str)  # "" when untitled
+    title_changed = Signal(str, str)  # the window title ("name[*] — Composer"), the file's path ("" untitled)
+    modified_changed = Signal(bool)  # the text is (or is no longer) unsaved, said where Qt stays silent
 
     def __init__(self, editor: AbcEditor, document: Document, settings: Settings, autosave: AutosaveStore,
-                 parent: QWidget) -> None:
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.editor = editor
         self.document = document
         self.settings = settings
         self.autosave = autosave
-        self.parent_widget = parent
         self.path: Path | None = None
         self._untitled_name: str | None = None
         self._last_autosaved: str | None = None
@@ -53,7 +55,7 @@ class TunebookFiles(QObject):
         self.revert_action = QAction("Re&vert", self)
         self.revert_action.setStatusTip("Reload the file as last saved")
         self.revert_action.triggered.connect(lambda _checked=False: self.revert())
-        self.recent_menu = QMenu("Open &Recent", parent)
+        self.recent_menu = QMenu("Open &Recent", editor)  # a popup: the editor lends it the window's palette
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         editor.files_dropped.connect(self._open_dropped)
 
@@ -66,7 +68,7 @@ class TunebookFiles(QObject):
         if not self.editor.load_text(normalize_newlines(text)):
             self.status_message.emit("A long tunebook: shown without syntax colours, so it stays quick.", 8000)
         self.editor.document().setModified(modified)
-        self.parent_widget.setWindowModified(modified)  # setPlainText said "modified", took it back silently
+        self.modified_changed.emit(modified)  # setPlainText said "modified", took it back silently
         self._last_autosaved = None
         self.editor.go_to(1, 1)
         self.document.replace(self.path)
@@ -82,7 +84,7 @@ class TunebookFiles(QObject):
         try:
             data = path.read_bytes()
         except OSError as exc:
-            QMessageBox.warning(self.parent_widget, "Cannot open", f"{path}: {exc.strerror or exc}")
+            QMessageBox.warning(self.editor, "Cannot open", f"{path}: {exc.strerror or exc}")
             self.settings.remove_recent(str(path.resolve()))
             return False
         try:
@@ -99,13 +101,13 @@ class TunebookFiles(QObject):
     def _say_cannot_open(self, message: str) -> None:
         """Say why a file was not opened in a window-modal box that does not block the caller."""
         box = QMessageBox(QMessageBox.Icon.Warning, "Cannot open", message, QMessageBox.StandardButton.Ok,
-                          self.parent_widget)
+                          self.editor)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
 
     def open_dialog(self) -> None:
         start = str(self.path.parent) if self.path else str(Path.home())
-        name, _ = QFileDialog.getOpenFileName(self.parent_widget, "Open tunebook", start, ABC_FILTER)
+        name, _ = QFileDialog.getOpenFileName(self.editor, "Open tunebook", start, ABC_FILTER)
         if name:
             self.open_path(name)
 
@@ -154,8 +156,7 @@ class TunebookFiles(QObject):
 
     def update_title(self) -> None:
         name = self.path.name if self.path else (self._untitled_name or "Untitled")
-        self.parent_widget.setWindowTitle(f"{name}[*] — Composer")
-        self.parent_widget.setWindowFilePath(str(self.path) if self.path else "")
+        self.title_changed.emit(f"{name}[*] — Composer", str(self.path) if self.path else "")
         self.revert_action.setEnabled(self.path is not None)
 
     # ------------------------------------------------------------------------------------------ writing
@@ -166,7 +167,7 @@ class TunebookFiles(QObject):
 
     def save_as(self) -> bool:
         start = str(self.path) if self.path else str(Path.home() / "tunes.abc")
-        name, _ = QFileDialog.getSaveFileName(self.parent_widget, "Save tunebook as", start, ABC_FILTER)
+        name, _ = QFileDialog.getSaveFileName(self.editor, "Save tunebook as", start, ABC_FILTER)
         if not name:
             return False
         if not Path(name).suffix:
@@ -178,7 +179,7 @@ class TunebookFiles(QObject):
         try:
             write_bytes_atomically(path, self.editor.toPlainText().encode("utf-8"))
         except OSError as exc:
-            QMessageBox.warning(self.parent_widget, "Cannot save", f"{path}: {exc.strerror or exc}")
+            QMessageBox.warning(self.editor, "Cannot save", f"{path}: {exc.strerror or exc}")
             return False
         self.path = Path(path)
         self.document.set_path(self.path)
@@ -197,7 +198,7 @@ class TunebookFiles(QObject):
         if self.editor.document().isModified():
             buttons = QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel
             question = f"Discard your changes to {self.path.name}?"
-            answer = QMessageBox.question(self.parent_widget, "Revert", question, buttons)
+            answer = QMessageBox.question(self.editor, "Revert", question, buttons)
             if answer != QMessageBox.StandardButton.Discard:
                 return False
         return self.open_path(self.path, ask=False)
@@ -208,7 +209,7 @@ class TunebookFiles(QObject):
             return True
         name = self.path.name if self.path else "Untitled"
         answer = QMessageBox.warning(
-            self.parent_widget, "Unsaved changes", f"Save the changes to {name} before going on?",
+            self.editor, "Unsaved changes", f"Save the changes to {name} before going on?",
             QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
             | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
         if answer == QMessageBox.StandardButton.Save:
