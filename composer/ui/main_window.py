@@ -71,6 +71,8 @@ class MainWindow(QMainWindow):
         self.problems: list[Problem] = []
         self._current_tune_key: tuple[int, str] | None = None
         self.jobs = NewestOnly(self)
+        self.jobs.on("engrave", result=self._show_engraving,
+                     failed=lambda error: self._set_staff_status(f"Engraving failed: {error}"))
         self.jobs.finished.connect(self._on_job_finished)
         self.jobs.failed.connect(self._on_job_failed)
         folder = autosave_folder or Path(
@@ -229,9 +231,7 @@ class MainWindow(QMainWindow):
         self.jobs.submit("check", check_tunebook, self.text, str(self.path) if self.path else None)
 
     def _on_job_finished(self, lane: str, result) -> None:
-        if lane == "engrave":
-            self._show_engraving(result)
-        elif lane == "check":
+        if lane == "check":
             self.problems = list(result)
             shown = self.problems[:MAX_SHOWN_PROBLEMS]  # thousands of underlines would stall every repaint
             self.editor.set_problems(shown)
@@ -243,9 +243,7 @@ class MainWindow(QMainWindow):
             self.problems_changed.emit(self.problems)
 
     def _on_job_failed(self, lane: str, error: Exception) -> None:
-        if lane == "engrave":
-            self._set_staff_status(f"Engraving failed: {error}")
-        elif lane == "check":
+        if lane == "check":
             self.statusBar().showMessage(f"Checker failed: {error}", 8000)
 
     def _on_tunebook_changed(self, book: Tunebook) -> None:
