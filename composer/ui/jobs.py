@@ -7,6 +7,8 @@
   previews): a request made while its lane is busy waits, replacing any older waiting request.
 - Interactive work (engrave, check, parse, preview) and slow work (export, model load, torch) run on separate
   executors, so a music21 export never delays engraving.
+- Work in a child process (fine-tuning) is a `composer.ui.process_job.ProcessJob`: the same signals, with each
+  JSON line the child prints as `progress`, and pause, resume and cancel-then-kill.
 
 Workers never emit on an object the UI may delete: every signal goes through the courier
 (`composer.ui.courier.call_in_ui_thread`), which drops it when its receiver is gone. Arguments must be snapshots

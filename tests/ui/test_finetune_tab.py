@@ -149,26 +149,6 @@ def _left():
     return Qt.MouseButton.LeftButton
 
 
-def test_json_lines_process_splits_events_from_text_across_reads(qtbot):
-    from composer.ui.process_worker import JsonLinesProcess
-
-    script = ("import json, sys, time\n"
-              "sys.stdout.write('{\"event\": \"A\", \"n\": 1}\\nplain text\\n{\"event\": \"B\"')\n"
-              "sys.stdout.flush(); time.sleep(0.3)\n"
-              "sys.stdout.write(', \"n\": 2}\\n{\"event\": \"C\"}')\n"  # the last line has no newline
-              "sys.stderr.write('a warning\\n'); sys.exit(3)\n")
-    process = JsonLinesProcess()
-    events, texts = [], []
-    process.event.connect(events.append)
-    process.text.connect(texts.append)
-    with qtbot.waitSignal(process.finished, timeout=30_000) as finished:
-        process.start(sys.executable, ["-c", script])
-    assert events == [{"event": "A", "n": 1}, {"event": "B", "n": 2}, {"event": "C"}]
-    assert texts == ["plain text"]
-    assert finished.args == [3, "a warning"]
-    assert not process.running
-
-
 def test_run_history_keeps_what_the_checkpoint_kept(tmp_path):
     from composer.ui.finetune.report import run_history
 

@@ -2,10 +2,11 @@
 
 Choose tunebooks and a base model, read the data report, train with live loss plots, pause/resume/cancel, and
 announce the exported model with `model_ready(path)`. Training runs as `python -m composer finetune ... --json`
-(composer.commands.finetune, the CLI's own code path) in a `JsonLinesProcess`, so a crash there cannot take the
-window down and the window never waits on it. The data report comes from the same command with `--report-only`.
-Each JSON line becomes a record of `composer.training.events`, which the tab matches by type. The window never
-imports PyTorch; pyqtgraph is imported only when the tab is first shown; without PyTorch the tab says how to add it.
+(composer.commands.finetune, the CLI's own code path) as a `ProcessJob` (composer.ui.process_job, the job system's
+child processes), so a crash there cannot take the window down and the window never waits on it. The data report
+comes from the same command with `--report-only`, a job of its own. Each JSON line (a job's `progress`) becomes a
+record of `composer.training.events`, which the tab matches by type. The window never imports PyTorch; pyqtgraph
+is imported only when the tab is first shown; without PyTorch the tab says how to add it.
 """
 
 from __future__ import annotations
@@ -43,10 +44,11 @@ from composer.ui.finetune.report import (
 )
 from composer.ui.finetune.samples import generation_available, sample_before_after
 from composer.ui.jobs import NewestOnly
-from composer.ui.process_worker import JsonLinesProcess
+from composer.ui.process_job import ProcessJob
 
 REPORT_DELAY_MS = 400
 SAMPLES = "samples"
+TRAIN, REPORT = "finetune", "report"
 
 
 class FinetuneTab(FinetunePage):
@@ -76,13 +78,10 @@ class FinetuneTab(FinetunePage):
 
         self.jobs = NewestOnly(self)
         self.jobs.on(SAMPLES, result=self._show_samples, failed=self._show_samples_failed)
-        self.trainer = JsonLinesProcess(self)
-        self.trainer.event.connect(self._on_training_record)
-        self.trainer.finished.connect(self._on_training_finished)
-        self.trainer.paused_changed.connect(self._on_paused_changed)
-        self.reporter = JsonLinesProcess(self)
-        self.reporter.event.connect(self._on_report_record)
-        self.reporter.finished.connect(self._on_report_finished)
+        # The newest run and report: each start makes a new job (these two never start: nothing has run yet).
+        self._requests = 0
+        self.trainer = ProcessJob.composer([], lane=TRAIN, parent=self)
+        self.reporter = ProcessJob.composer([], lane=REPORT, parent=self)
         self._report_timer = QTimer(self)
         self._report_timer.setSingleShot(True)
         self._report_timer.setInterval(report_delay_ms)
@@ -104,7 +103,7 @@ class FinetuneTab(FinetunePage):
         self.defaults_button.clicked.connect(self.reset_settings)
         self.start_button.clicked.connect(self.start)
         self.pause_button.toggled.connect(self._on_pause_toggled)
-        if not JsonLinesProcess.can_pause:
+        if not ProcessJob.can_pause:
             self.pause_button.setToolTip("Pausing needs POSIX signals; here, cancel and resume later from the "
                                          "last checkpoint")
         self.cancel_button.clicked.connect(self.cancel)
@@ -211,7 +210,7 @@ class FinetuneTab(FinetunePage):
                        self.threads_spin, self.check_button, self.defaults_button, self.resume_button):
             widget.setEnabled(enabled and not running)
         self.start_button.setEnabled(enabled and not running)
-        self.pause_button.setEnabled(running and JsonLinesProcess.can_pause)
+        self.pause_button.setEnabled(running and ProcessJob.can_pause)
         self.cancel_button.setEnabled(running)
 
     def _update_budget_label(self) -> None:
@@ -231,11 +230,11 @@ class FinetuneTab(FinetunePage):
             return
         if self.reporter.running:
             self.reporter.kill()
-            self.reporter.wait(5000)
+            self.reporter.wait(5)
         self.report_view.setPlainText("Reading and checking the tunebooks…")
-        self.reporter.start_composer(["finetune", *command_arguments(self.base_model(), self.tunebooks(),
-                                                                     self.settings()),
-                                      "--out", "report", "--report-only"])
+        arguments = command_arguments(self.base_model(), self.tunebooks(), self.settings())
+        self.reporter = self._start_job(self.reporter, ["finetune", *arguments, "--out", "report", "--report-only"],
+                                        self._on_report_record, self._on_report_finished)
 
     def _on_report_record(self, record: dict) -> None:
         event = _event_of(record)
@@ -289,10 +288,22 @@ class FinetuneTab(FinetunePage):
             self.plots.clear()
         self.resume_banner.hide()
         self.status_label.setText("Preparing: reading the tunebooks and the base model…")
-        self.trainer.start_composer(args)
+        self.trainer = self._start_job(self.trainer, args, self._on_training_record, self._on_training_finished)
+        self.trainer.paused_changed.connect(self._on_paused_changed)
         self._set_controls_enabled(True)
         self.training_started.emit()
         return True
+
+    def _start_job(self, last: ProcessJob, arguments: list[str], on_record, on_end) -> ProcessJob:
+        """Start `composer ARGUMENTS` as the next job of `last`'s lane, which it replaces: each record it prints
+        goes to `on_record(record)`, its end to `on_end(exit_code, stderr)`."""
+        self._requests += 1
+        job = ProcessJob.composer(arguments, lane=last.lane, request=self._requests, parent=self)
+        job.progress.connect(on_record)
+        job.result.connect(lambda answer: on_end(0, answer.value))
+        job.failed.connect(lambda error: on_end(error.exit_code, error.stderr))  # a ProcessFailed
+        last.delete_when_ended()
+        return job.start()
 
     def _confirm(self, question: str) -> bool:
         buttons = QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
@@ -407,7 +418,7 @@ class FinetuneTab(FinetunePage):
         self.samples_box.show()
 
     def _on_training_finished(self, code: int, stderr: str) -> None:
-        cancelled = self.trainer.cancelling
+        cancelled = self.trainer.cancelled
         if self.exported_path:
             reason = "exported"
             self.progress_bar.setValue(1000)
@@ -470,12 +481,12 @@ class FinetuneTab(FinetunePage):
         self._report_timer.stop()
         if self.reporter.running:
             self.reporter.kill()
-            self.reporter.wait(5000)
+            self.reporter.wait(5)
         if self.trainer.running:
             self.trainer.cancel(grace_ms=msecs)
-            if not self.trainer.wait(msecs):
+            if not self.trainer.wait(msecs / 1000):
                 self.trainer.kill()
-                self.trainer.wait(5000)
+                self.trainer.wait(5)
         self.jobs.wait_for_done(msecs)
 
 
