@@ -137,5 +137,5 @@ def test_where_a_suggestion_may_be_asked_for():
     assert tune_before_cursor("X:1\nK:G\nabc|\n\n") is None  # after the tune's end
     assert tune_before_cursor("X:1\nT:x\n") is None  # in the header
     assert might_end_a_bar("abc |  ", "") and might_end_a_bar("abc :|", " ")
-    assert not might_end_a_bar("abc", "") and not might_end_a_bar("abc|", "def|")
+    assert not might_end_a_bar("abc", "") and not might_end_a_bar("abc|", ":def|")
     assert [first_note(t) for t in (" ^f2 g|", '"G"B>c', "|:", "[ceg]2 a", "(3abc")] == [4, 5, 2, 6, 2]

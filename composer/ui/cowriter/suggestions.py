@@ -1,4 +1,4 @@
-"""Suggestions as you type: when the cursor rests at a bar's end, the next bar in grey after it (Tab takes it)."""
+"""Suggestions as you type: when the cursor rests at a bar's end, the next bar in grey at it (Tab takes it)."""
 
 from __future__ import annotations
 
@@ -28,6 +28,9 @@ SUGGEST_DELAY_MS = 300
 KEPT_CACHES = 8
 _TUNE_START = re.compile(r"^X:", re.M)
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
+#: What may not follow the cursor where a bar is put in: the rest of a bar line (`|:`, `:|`, `||`, `|]`, `::`) or
+#: an ending's number (`|1`, `|[2`).
+_BAR_LINE_GOES_ON = re.compile(r"[|:\]\d]|\[\d")
 _NOTE = re.compile(r"""\s*(?:"[^"\n]*"\s*)*(?:![^!\n]*!|[.~HLMOPSTuv])*
     (?:\(\d(?::\d*){0,2}|[_^=]*(?:[A-Ga-gzxZ][',]*|\[[^\]\n]*\])[0-9/]*[<>]*|[|:\]\[]+[0-9,-]*|.)""", re.X | re.S)
 
@@ -44,8 +47,9 @@ def tune_before_cursor(text: str) -> tuple[str, str] | None:
 
 
 def might_end_a_bar(before: str, after_on_line: str) -> bool:
-    """A cheap look before asking the model: a bar line just before the cursor and nothing after it on its line."""
-    return not after_on_line.strip() and before.rstrip()[-1:] in ("|", ":", "]")
+    """A cheap look before asking the model: a bar line just before the cursor, and after it on its line nothing,
+    or more music (a bar put in before the bars that follow) but not the rest of that bar line."""
+    return before.rstrip()[-1:] in ("|", ":", "]") and not _BAR_LINE_GOES_ON.match(after_on_line)
 
 
 def first_note(text: str) -> int:
@@ -98,11 +102,12 @@ def suggest_after(caches: StateCaches, model_path: str, key: str, source: str, s
 
 
 class SuggestionController(QObject):
-    """Ghost text in `editor`: after `delay_ms` of quiet with the cursor at a bar's end (nothing after it on its
-    line) the model proposes the next bar, off the UI thread (`suggest` lane, newest only), drawn grey after the
-    cursor. Tab accepts it (one undo step), Ctrl+Right accepts one note, Esc dismisses, Alt+] and Alt+[ go
-    through the alternatives; typing or moving the cursor dismisses it. `toggle_action` turns it on and off (a
-    setting); it rests while playback runs (`set_playing`)."""
+    """Ghost text in `editor`: after `delay_ms` of quiet with the cursor at a bar's end the model proposes the next
+    bar, off the UI thread (`suggest` lane, newest only), from the text before the cursor: drawn grey after the
+    cursor at a line's end, inline where more bars follow it on its line (a bar put in between). Tab accepts it
+    (one undo step), Ctrl+Right accepts one note, Esc dismisses, Alt+] and Alt+[ go through the alternatives;
+    typing or moving the cursor dismisses it. `toggle_action` turns it on and off (a setting); it rests while
+    playback runs (`set_playing`)."""
 
     shown = Signal(object)  # Suggestions, as they are first drawn
     dismissed = Signal()
@@ -115,6 +120,7 @@ class SuggestionController(QObject):
         self.settings = settings
         self._model_path = model_path
         self.ghost = GhostText(editor)
+        self.ghost.interrupted.connect(self.dismiss)
         self.jobs = NewestOnly(self)
         self.jobs.on(SUGGEST, result=self._take, failed=self._failed)
         self.caches = StateCaches()
