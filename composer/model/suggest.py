@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from composer.abc.tunebook import read_string
-from composer.model.bar_sampling import Start, draw_bars, music_of
+from composer.model.bar_sampling import Start, Steps, draw_bars, may_end_bar_line, music_of, walk
 from composer.model.canonical import canonical_body_lines, canonical_header
 from composer.model.constraint import Kind, Last
 from composer.model.form import Form
@@ -100,7 +100,8 @@ def suggest_next_bar(cache: StateCache, *, count: int = SUGGESTIONS, sampling: S
         return Suggestions((), described, 0, time.perf_counter() - started)
     options = sampling or SUGGESTION_SAMPLING
     start = Start(point.state, point.logits)
-    draw = draw_bars(cache.model, start, machine, bars=1, count=count, sampling=options, until="after")
+    steps: Steps = {}  # the constraint's steps, shared by the draw and the repeats
+    draw = draw_bars(cache.model, start, machine, bars=1, count=count, sampling=options, until="after", steps=steps)
     calls = draw.calls
     if not any(d.complete for d in draw.drawn):  # the form left no way on: the music's rules alone
         described = ""
@@ -109,7 +110,7 @@ def suggest_next_bar(cache: StateCache, *, count: int = SUGGESTIONS, sampling: S
         calls += draw.calls
     pool = [Suggestion(d.text, d.log_prob) for d in draw.drawn if d.complete]
     if repeats and described:
-        echoes = _repeats(prime, machine, repeats)
+        echoes = _repeats(prime, machine, repeats, steps)
         if echoes:
             pool += _scored(cache, echoes)
             calls += 1
@@ -127,20 +128,26 @@ def suggest_next_bar(cache: StateCache, *, count: int = SUGGESTIONS, sampling: S
     return Suggestions(tuple(chosen), described, calls, time.perf_counter() - started)
 
 
-def _repeats(prime: str, machine, back: tuple[int, ...]) -> list[tuple[int, str]]:
+def _repeats(prime: str, machine, back: tuple[int, ...], steps: Steps) -> list[tuple[int, str]]:
     """The bars `back` bars before the next one, as the constraint lets them stand here (with the bar line it
-    wants), each with how far back it is."""
+    wants), each with how far back it is; the same bar twice only once, the nearer."""
     body = prime[prime.find("\nK:") + 1:].split("\n", 1)[-1] if "\nK:" in "\n" + prime else ""
     bars = [b.strip() for b in _BAR_LINE.split(body)]
     bars = [b for b in bars[:-1] if b and not b[0].isdigit()]  # complete bars; not an ending's first bar
-    found = []
+    found, tried = [], set()
     for n in back:
         if n > len(bars):
             continue
         notes = bars[-n]
+        if notes in tried:
+            continue
+        tried.add(notes)
+        played = walk(machine, notes, steps)  # once: the closings below only differ in their last characters
+        if played is None:
+            continue
         for closing in _CLOSINGS:
-            after = machine.feed(notes + closing)
-            if after is not None and (after.advance(" ") is not None or after.advance("\n") is not None):
+            after = walk(played, closing, steps)
+            if after is not None and may_end_bar_line(after, steps):
                 found.append((n, notes + closing))
                 break
     return found
