@@ -6,9 +6,11 @@
 
 The span runs from just after the bar line before bar `first` (a line break after it stays outside) to the bar line
 after bar `last`, which stays as written. Bars are counted as musicians number them: the first full bar is 1, a
-pickup is bar 0. The prefix goes through the model once; K spans are sampled as one batch, constrained like every
-generation (the meter, the form auto) and each bar as long as the bar it replaces; then every span's state goes on
-through the text after the span, all K as one batch, and the spans are ranked by the log-probability of that text.
+pickup is bar 0 (a later part's pickup is numbered like a bar). The prefix goes through the model once; K spans are
+sampled as one batch, each bar valid music exactly as long as the bar it replaces (a part's short closing bar and
+the next part's pickup included) and the bar lines between them as written (`model/span_shape.py`); then every
+span's state goes on through the text after the span, all K as one batch, and the spans are ranked by the
+log-probability of that text.
 """
 
 from __future__ import annotations
@@ -25,14 +27,12 @@ from composer.abc.checker import export_blockers
 from composer.abc.diagnostic import printable
 from composer.abc.tunebook import Tune
 from composer.errors import AbcError
-from composer.model.bar_sampling import Start, draw_bars, music_of, room_left
+from composer.model.bar_sampling import Start, draw_bars, room_left
 from composer.model.canonical import body_start, canonical_body_lines, canonical_header
 from composer.model.constraint import AbcState, Kind
-from composer.model.form_plan import plan_form
-from composer.model.form_state import FormState
 from composer.model.onnx_model import MAX_TUNE_CHARS, OnnxModel
 from composer.model.sampling import SamplingOptions
-from composer.model.state_cache import constraint_after
+from composer.model.span_shape import SpanShape, SpanState
 from composer.model.vocab import encode, to_vocab
 
 #: Spans sampled unless asked otherwise.
@@ -46,7 +46,8 @@ RANKINGS = ("following", "together")
 @dataclass(frozen=True)
 class Bar:
     """One bar of canonical text: its number, where its notes start, where its closing bar line starts and ends,
-    and the room left in it at that bar line (0 for a full bar; None where the meter does not measure it)."""
+    the room left in it at that bar line (0 for a full bar; None where the meter does not measure it) and its
+    length (units of L:; None likewise)."""
 
     number: int
     start: int
@@ -54,6 +55,7 @@ class Bar:
     line_end: int
     room: Fraction | None
     ending: bool = False
+    length: Fraction | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,8 @@ class Rewrite:
 
 
 _ENDING = re.compile(r"\[?[0-9][0-9,-]*")
+#: The text after a span that ends the tune: its last bar line alone.
+_FINAL = re.compile(r"[|:\[\]]+\s*")
 
 
 def bars_of(text: str) -> list[Bar]:
@@ -120,11 +124,13 @@ def bars_of(text: str) -> list[Bar]:
         if reading.kind == Kind.BAR and (nxt.kind != Kind.BAR or not nxt.text.startswith(reading.text)):
             if nxt.bars_closed > reading.bars_closed:
                 room = room_left(reading)
+                length = None if room is None else reading.bar_len - room
                 number = len(bars) + (0 if bars and bars[0].number == 0 else 1)
                 if not bars and room:
                     number = 0
                 marker = _ENDING.match(text, content, token_start)  # `1` of `|1`, `[2`: the ending stays
-                bars.append(Bar(number, marker.end() if marker else content, token_start, i, room, bool(marker)))
+                bars.append(Bar(number, marker.end() if marker else content, token_start, i, room, bool(marker),
+                                length))
             content = i + 1 if ch == "\n" else i
         reading = nxt
     return bars
@@ -236,10 +242,11 @@ def rewrite_bars(model: OnnxModel, tune: Tune, first: int, last: int, *, count: 
     counted = _Counted(model)
     logits, state = counted.run(np.asarray([encode(prefix)], dtype=np.int64), model.zero_state(1))
     after_prefix = Start(state, logits[0, -1].copy())
-    machine = _machine(prefix, tune)
-    draw = draw_bars(counted, after_prefix, machine, bars=len(chosen), count=samples,
-                     sampling=sampling or REWRITE_SAMPLING, until="before", shape=[b.room for b in chosen],
-                     keep_states=True)
+    shape = SpanShape(tuple(b.length for b in chosen),
+                      tuple(lines.text[b.end:after.start] for b, after in zip(chosen, chosen[1:], strict=False)),
+                      _key_line(prefix) if _FINAL.fullmatch(following) else None)
+    draw = draw_bars(counted, after_prefix, SpanState.start(prefix, shape), bars=len(chosen), count=samples,
+                     sampling=sampling or REWRITE_SAMPLING, until="before", keep_states=True)
     drawn = [d for d in draw.drawn if d.complete and d.end is not None]
     real_logits, real_state = counted.run(np.asarray([encode(span)], dtype=np.int64), state)
     real_own = _log_prob(np.concatenate([after_prefix.logits[None], real_logits[0, :-1]]), span)
@@ -252,14 +259,9 @@ def rewrite_bars(model: OnnxModel, tune: Tune, first: int, last: int, *, count: 
                    time.perf_counter() - started, start_place, end_place)
 
 
-def _machine(prefix: str, tune: Tune) -> FormState:
-    """The constraint after the prefix: the music and the form auto, as generation keeps them."""
-    reading = FormState.for_prime(prefix, strict=False)
-    plan = plan_form("auto", prefix, rhythm=tune.rhythm, meter=tune.meter)
-    machine = constraint_after(reading, prefix, plan.form)
-    if music_of(machine).bar_len is None or not machine.allowed_mask().any():
-        machine = constraint_after(reading, prefix, None)
-    return machine
+def _key_line(prefix: str) -> str | None:
+    """The last K: line of the prefix (the key in force where the span starts)."""
+    return next((line for line in reversed(prefix.splitlines()) if line.startswith("K:")), None)
 
 
 def _source_between(tune: Tune, start: tuple[int, int], end: tuple[int, int]) -> str:
