@@ -25,12 +25,19 @@ import numpy as np
 from composer.model.constraint import AbcState, Kind
 from composer.model.form_state import FormState
 from composer.model.onnx_model import LstmState, OnnxModel, step_rows
-from composer.model.sampling import SamplingOptions, softmax
+from composer.model.sampling import SamplingOptions
 from composer.model.vocab import VOCAB
 
 State = AbcState | FormState
 #: Characters one bar may take before its candidate is given up.
 MAX_BAR_CHARS = 80
+#: Characters of a row sorted for its nucleus at first: top-p rarely keeps more (the whole row is used when it does).
+_HEAD = 24
+#: A row's nucleus: ids, most likely first, and their weights.
+Nucleus = tuple[list[int], list[float]]
+#: The constraint's steps taken: (state, character) -> the state after it, None where refused.
+Steps = dict[tuple[object, str], object]
+_UNSEEN = object()
 
 
 @dataclass(frozen=True)
@@ -80,17 +87,19 @@ def opens_bar_line(before: State, after: State) -> bool:
 
 def draw_bars(model: OnnxModel, start: Start, machine: State, *, bars: int = 1, count: int = 3,
               sampling: SamplingOptions | None = None, until: str = "after",
-              shape: Sequence[Fraction | None] | None = None, keep_states: bool = False) -> Draw:
-    """Sample `count` candidates of `bars` bars each from `start` under `machine` (see the module)."""
+              shape: Sequence[Fraction | None] | None = None, keep_states: bool = False,
+              steps: Steps | None = None) -> Draw:
+    """Sample `count` candidates of `bars` bars each from `start` under `machine` (see the module). The constraint's
+    steps are recorded in `steps` (a new dict by default) for a later `walk` from the same machine to reuse."""
     if until not in ("after", "before"):
         raise ValueError("until is 'after' or 'before'")
     options = sampling or SamplingOptions()
     rngs = [random.Random(None if options.seed is None else options.seed * 1_000_003 + i) for i in range(count)]
-    memo: dict[tuple[State, int], State | None] = {}  # states never change: candidates share their successors
+    steps = {} if steps is None else steps  # states never change: candidates share their successors
     first_bars = machine.bars_done
     machines: list[State] = [machine] * count
     texts: list[list[str]] = [[] for _ in range(count)]
-    log_probs = np.zeros(count)
+    log_probs = [0.0] * count
     done: dict[int, Drawn] = {}
     state = start.state.repeat(count)
     logits = np.repeat(start.logits[None, :], count, axis=0)
@@ -98,10 +107,7 @@ def draw_bars(model: OnnxModel, start: Start, machine: State, *, bars: int = 1, 
     calls = 0
     limit = MAX_BAR_CHARS * bars
     while active:
-        own = _log_softmax(logits)
-        probabilities = np.exp(own) if options.is_greedy or options.temperature == 1 else softmax(
-            logits, options.temperature)
-        rows = _filtered_rows(probabilities, options)
+        log_norms, weights, nuclei = _chances(logits, options)
         kept, chosen = [], []
         for row, c in enumerate(active):
             before = machines[c]
@@ -110,7 +116,7 @@ def draw_bars(model: OnnxModel, start: Start, machine: State, *, bars: int = 1, 
             def veto(after: State, before: State = before, written: int = written, c: int = c) -> bool:
                 return _vetoed(before, after, not texts[c], until, shape, written)
 
-            token, after = _pick(rngs[c], rows[row], probabilities[row], before, veto, memo)
+            token, after = _pick(rngs[c], nuclei[row], weights[row], before, veto, steps)
             if token is None:
                 done[c] = Drawn(c, "".join(texts[c]), float(log_probs[c]), False)
                 continue
@@ -119,7 +125,7 @@ def draw_bars(model: OnnxModel, start: Start, machine: State, *, bars: int = 1, 
                 done[c] = Drawn(c, "".join(texts[c]), float(log_probs[c]), True, end)
                 continue
             texts[c].append(VOCAB[token])
-            log_probs[c] += own[row, token]
+            log_probs[c] += float(logits[row, token]) - log_norms[row]
             machines[c] = after
             if until == "after" and _bar_closed(after, first_bars + bars):
                 done[c] = Drawn(c, "".join(texts[c]), float(log_probs[c]), True)
@@ -131,9 +137,22 @@ def draw_bars(model: OnnxModel, start: Start, machine: State, *, bars: int = 1, 
         if not kept:
             break
         active = [active[row] for row in kept]
-        logits, state = step_rows(model, state, kept, chosen)
+        logits, state = _step_distinct(model, state, kept, chosen, ["".join(texts[c]) for c in active])
         calls += 1
     return Draw(tuple(done[c] for c in range(count)), calls)
+
+
+def _step_distinct(model: OnnxModel, state: LstmState, rows: list[int], tokens: list[int],
+                   texts: list[str]) -> tuple[np.ndarray, LstmState]:
+    """`step_rows` for candidates that have written `texts`: those that wrote the same text so far hold the same
+    state, so the model steps each distinct one once (a batch row with a twin adds nothing to what it computes)."""
+    first = {text: i for i, text in reversed(list(enumerate(texts)))}
+    if len(first) == len(texts):
+        return step_rows(model, state, rows, tokens)
+    distinct = sorted(first.values())
+    logits, state = step_rows(model, state, [rows[i] for i in distinct], [tokens[i] for i in distinct])
+    spread = [distinct.index(first[text]) for text in texts]
+    return logits[spread], state.select(spread)
 
 
 def _vetoed(before: State, after: State, first: bool, until: str, shape: Sequence[Fraction | None] | None,
@@ -152,64 +171,92 @@ def _vetoed(before: State, after: State, first: bool, until: str, shape: Sequenc
     return False
 
 
-def _pick(rng: random.Random, filtered_row: tuple[np.ndarray, np.ndarray] | None, probabilities: np.ndarray,
-          machine: State, veto, memo: dict) -> tuple[int | None, State | None]:
+def _pick(rng: random.Random, nucleus: Nucleus | None, weights: np.ndarray, machine: State,
+          veto, steps: Steps) -> tuple[int | None, State | None]:
     """A token the machine and `veto` accept, and the state after it; (None, None) when none is left.
 
     The draw has `Sampler.choose`'s distribution (temperature, top-k, top-p; when nothing in the filtered set may
     stand, any allowed character by its probability), but by rejection: it tests only the characters it draws.
-    A mask of a new situation costs a hundred constraint steps, a draw one. `filtered_row` None means greedy."""
+    A mask of a new situation costs a hundred constraint steps, a draw one. `weights` is the row's temperature-scaled
+    distribution (not normalized), `nucleus` the part of it top-k and top-p keep (None: greedy)."""
 
     def accepts(token: int) -> bool:
-        key = (machine, token)
-        if key not in memo:
-            nxt = machine.advance(VOCAB[token])
-            memo[key] = None if nxt is None or veto(nxt) else nxt
-        return memo[key] is not None
+        after = successor(machine, VOCAB[token], steps)
+        return after is not None and not veto(after)
 
-    if filtered_row is None:
-        token = next((int(t) for t in np.argsort(-probabilities, kind="stable") if accepts(int(t))), None)
-        return (None, None) if token is None else (token, memo[machine, token])
-    ids, weights = filtered_row
-    token = _draw(rng, ids, weights.copy(), accepts)
+    if nucleus is None:
+        token = next((int(t) for t in np.argsort(-weights, kind="stable") if accepts(int(t))), None)
+        return (None, None) if token is None else (token, steps[machine, VOCAB[token]])
+    ids, kept = nucleus
+    token = _draw(rng, ids, list(kept), accepts)
     if token is None:  # nothing in the filtered set may stand: any allowed character, by its probability
-        refused = [t for t in range(len(VOCAB)) if memo.get((machine, t), 0) is None]
-        weights = probabilities.astype(np.float64).copy()
-        weights[refused] = 0.0
-        if weights.sum() <= 0:
-            weights = np.ones(len(VOCAB))
-            weights[refused] = 0.0
-        token = _draw(rng, np.arange(len(VOCAB)), weights, accepts)
-    return (None, None) if token is None else (token, memo[machine, token])
+        refused = [t for t, ch in enumerate(VOCAB) if steps.get((machine, ch), _UNSEEN) is not _UNSEEN
+                   and not accepts(t)]
+        everything = weights.copy()
+        everything[refused] = 0.0
+        if everything.sum() <= 0:
+            everything = np.ones(len(VOCAB))
+            everything[refused] = 0.0
+        token = _draw(rng, list(range(len(VOCAB))), everything.tolist(), accepts)
+    return (None, None) if token is None else (token, steps[machine, VOCAB[token]])
 
 
-def _filtered_rows(probabilities: np.ndarray, options: SamplingOptions) -> list[tuple[np.ndarray, np.ndarray] | None]:
-    """Each row's (ids, weights) kept by top-k then top-p, as `sampling.filtered` keeps them (None when greedy)."""
+def _chances(logits: np.ndarray, options: SamplingOptions) -> tuple[list[float], np.ndarray, list[Nucleus | None]]:
+    """For each row of `logits`: the log of its sum of exponentials (a character's log-probability is its logit less
+    this), its temperature-scaled weights (a distribution, not normalized), and its nucleus: the ids top-k then top-p
+    keep, as `sampling.filtered` keeps them (most likely first), with their weights; None rows when greedy."""
+    scaled = logits.astype(np.float64)
+    top = scaled.max(axis=1, keepdims=True)
+    scaled -= top
+    exps = np.exp(scaled)
+    log_norms = (top[:, 0] + np.log(exps.sum(axis=1))).tolist()
     if options.is_greedy:
-        return [None] * len(probabilities)
-    order = np.argsort(-probabilities, axis=1, kind="stable")
+        return log_norms, exps, [None] * len(exps)
+    weights = exps if options.temperature == 1 else np.exp(scaled / options.temperature)
+    order = np.argsort(-scaled, axis=1, kind="stable")  # the weights' order (exp is monotonic)
     if options.top_k:
         order = order[:, :options.top_k]
-    weights = np.take_along_axis(probabilities, order, axis=1)
-    rows = []
-    for ids, w in zip(order, weights, strict=True):
-        if options.top_p < 1.0:
-            cumulative = np.cumsum(w) / w.sum()
-            keep = int(np.searchsorted(cumulative, options.top_p) + 1)
-            ids, w = ids[:keep], w[:keep]
-        rows.append((ids, w / w.sum()))
-    return rows
+    rows = np.arange(len(order))[:, None]
+    totals = (weights[rows, order].sum(axis=1) if options.top_k else weights.sum(axis=1)).tolist()
+    if options.top_p == 1:
+        return log_norms, weights, list(zip(order.tolist(), weights[rows, order].tolist(), strict=True))
+    head = order[:, :_HEAD]
+    nuclei = []
+    for row, (ids, kept, total) in enumerate(zip(head.tolist(), weights[rows, head].tolist(), totals, strict=True)):
+        keep = _nucleus_size(kept, total * options.top_p)
+        if keep is None and len(ids) < order.shape[1]:  # a flat row: its nucleus goes beyond the head
+            ids, kept = order[row].tolist(), weights[row, order[row]].tolist()
+            keep = _nucleus_size(kept, total * options.top_p)
+        nuclei.append((ids[:keep], kept[:keep]))
+    return log_norms, weights, nuclei
 
 
-def _draw(rng: random.Random, ids: np.ndarray, weights: np.ndarray, accepts) -> int | None:
+def _nucleus_size(weights: list[float], goal: float) -> int | None:
+    """How many of `weights` (most likely first) it takes to reach `goal`; None if they all fall short."""
+    reached = 0.0
+    for size, weight in enumerate(weights, 1):
+        reached += weight
+        if reached >= goal:
+            return size
+    return None
+
+
+def _draw(rng: random.Random, ids: list[int], weights: list[float], accepts) -> int | None:
     """One of `ids` by `weights` that `accepts` takes, drawing again without the refused ones; None if none."""
+    last = len(ids) - 1
     while True:
-        total = weights.sum()
+        total = sum(weights)
         if total <= 0:
             return None
-        pick = min(int(np.searchsorted(np.cumsum(weights), rng.random() * total, side="right")), len(ids) - 1)
-        if weights[pick] > 0 and accepts(int(ids[pick])):
-            return int(ids[pick])
+        goal = rng.random() * total
+        pick, reached = last, 0.0
+        for i, w in enumerate(weights):
+            reached += w
+            if reached > goal:
+                pick = i
+                break
+        if weights[pick] > 0 and accepts(ids[pick]):
+            return ids[pick]
         weights[pick] = 0.0
 
 
@@ -220,7 +267,24 @@ def _bar_closed(after: State, target: int) -> bool:
     return after.advance(" ") is not None or after.advance("\n") is not None
 
 
-def _log_softmax(logits: np.ndarray) -> np.ndarray:
-    scaled = np.asarray(logits, dtype=np.float64)
-    scaled = scaled - scaled.max(axis=-1, keepdims=True)
-    return scaled - np.log(np.exp(scaled).sum(axis=-1, keepdims=True))
+def may_end_bar_line(state: State, steps: Steps) -> bool:
+    """Whether the bar line `state` ends with may stand as it is (a space or a newline may follow)."""
+    return successor(state, " ", steps) is not None or successor(state, "\n", steps) is not None
+
+
+def successor(state: State, ch: str, steps: Steps) -> State | None:
+    """`state.advance(ch)`, looked up in `steps` first and recorded there."""
+    key = (state, ch)
+    after = steps.get(key, _UNSEEN)
+    if after is _UNSEEN:
+        after = steps[key] = state.advance(ch)
+    return after
+
+
+def walk(state: State, text: str, steps: Steps) -> State | None:
+    """The state after every character of `text` (None at the first refused one), through `steps`."""
+    for ch in text:
+        state = successor(state, ch, steps)
+        if state is None:
+            return None
+    return state
