@@ -11,12 +11,14 @@ from composer.abc.tunebook import read_string
 from composer.commands.arguments import int_at_least
 from composer.commands.output import replace_tune, same_file, write_text
 from composer.commands.tune_source import add_model_arguments, chosen_tune, read_book
-from composer.model.harmonize import PER_CHOICES, HarmonizeOptions, harmonize
+from composer.model.harmonize import BEAM, NAMES, PER_CHOICES, HarmonizeOptions, harmonize
 from composer.model.onnx_model import OnnxModel
 from composer.notation.abc_writer import standalone_tune_text
 
 #: The widest beam the command accepts (each hypothesis is a row of one batch, times the names it tries).
 MAX_BEAM = 64
+#: The most chord names one hypothesis may try at a place.
+MAX_NAMES = 32
 
 
 def bar_span(text: str) -> tuple[int, int]:
@@ -42,8 +44,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "chords only where none stands)")
     parser.add_argument("--bars", type=bar_span, default=None, metavar="FIRST-LAST",
                         help="harmonize only these written bars (numbered from 1, a pickup included)")
-    parser.add_argument("--beam", type=int_at_least(1, MAX_BEAM), default=4, metavar="N",
-                        help="hypotheses kept by the beam search (default 4)")
+    parser.add_argument("--beam", type=int_at_least(1, MAX_BEAM), default=BEAM, metavar="N",
+                        help=f"hypotheses kept by the beam search (default {BEAM})")
+    parser.add_argument("--names", type=int_at_least(1, MAX_NAMES), default=NAMES, metavar="N",
+                        help=f"chord names each hypothesis tries at a chord place, its likeliest (default {NAMES}, "
+                             "as in the window)")
     add_model_arguments(parser)
     parser.add_argument("-o", "--output", type=Path, default=None, metavar="OUT.abc",
                         help="write here (default: standard output); the input tunebook itself is rewritten with "
@@ -53,7 +58,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     book = read_book(args.file)
     tune = chosen_tune(book, args.tune, args.file)
-    options = HarmonizeOptions(per=args.per, replace=args.replace, beam=args.beam, names=args.beam, bars=args.bars)
+    options = HarmonizeOptions(per=args.per, replace=args.replace, beam=args.beam, names=args.names,
+                               bars=args.bars)
     model = OnnxModel(args.model, weights=args.weights)
     result = harmonize(model, tune, options)
     if same_file(args.file, args.output):

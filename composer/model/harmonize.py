@@ -28,6 +28,10 @@ __all__ = ["PER_CHOICES", "ChosenChord", "HarmonizeOptions", "Harmonization", "h
 
 #: Chord places the search may leave without a chord: `bar` keeps one place a bar, `beat` two in even meters.
 PER_CHOICES = ("bar", "beat")
+#: Hypotheses the beam search keeps unless asked otherwise.
+BEAM = 4
+#: Chord names each hypothesis tries at a chord place (its likeliest) unless asked otherwise.
+NAMES = 4
 _QUOTE = '"'
 #: Checker errors about repeats and slurs: abc2midi plays through them and they move no note, so they stay.
 _UNTIMED_ERRORS = ("repeat ", "slur", ") without")
@@ -40,8 +44,8 @@ class HarmonizeOptions:
 
     per: str = "bar"
     replace: bool = False
-    beam: int = 4
-    names: int = 4
+    beam: int = BEAM
+    names: int = NAMES
     bars: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
