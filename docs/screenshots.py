@@ -9,6 +9,9 @@ SHOT is window, generation, form or suggestion; with none, all are taken. `gener
 need models/default.onnx (or GENERATION_MODEL=path); `suggestion` is docs/screenshot-suggestion.png, the next bar
 in grey after the cursor (suggestions as you type).
 
+`rewrite` (docs/screenshot-rewrite.png: Rewrite Bars' ranked alternatives for the selected bars) and `chords`
+(docs/screenshot-chords.png: a tune after Add Chords) need the model too.
+
 Settings and autosaves go to a temporary folder, so the person's own Composer settings are neither used nor
 touched.
 """
@@ -224,7 +227,107 @@ def suggestion() -> int:
     return 0
 
 
+KESH = HALF_WRITTEN.replace("T:The Kesh, first part", "T:The Kesh") + """|:BAB dBd|ege dBA|BAB dBG|ABA AGA|
+BAB dBd|ege dBd|gfg aga|bgg g3:|
+"""
+REWRITE_OUT = Path(__file__).resolve().parent / "screenshot-rewrite.png"
+CHORDS_OUT = Path(__file__).resolve().parent / "screenshot-chords.png"
+
+
+def settle(app: QApplication) -> None:
+    """Let the window paint what it was last asked to."""
+    for _ in range(20):
+        app.processEvents()
+        time.sleep(0.02)
+
+
+def kesh_window() -> tuple[QApplication, MainWindow, object]:
+    """A scratch window on the Kesh written without chords, engraved, the co-writer's panel hidden and no
+    suggestion as you type (they have their own shot)."""
+    app, window, _scratch = scratch_window(SIZE)
+    panel = window.add_generation_panel()
+    panel.dock.hide()
+    window.editor_cowriter.suggestions.toggle_action.setChecked(False)
+    window.load_text(KESH, None)
+    window.resizeDocks([window.problems_dock], [60], Qt.Orientation.Vertical)
+    window.splitter.setSizes([520, 520])
+    wait_until(app, lambda: window.staff.engraved is not None and window.jobs.is_idle())
+    return app, window, panel
+
+
+def rewrite() -> int:
+    """Rewrite Bars (Ctrl+Alt+R): the Kesh's bars 5-6 selected in the editor, the dialog with the alternatives the
+    shipped model sampled, ranked, over the staff (the window and the dialog drawn as one picture)."""
+    import os
+
+    from PySide6.QtGui import QPainter, QPen, QTextCursor
+
+    app, window, panel = kesh_window()
+    span = "GAG GAB|ABA ABd"  # bars 5-6, the second line's first two bars
+    start = KESH.index(span + "|edd gdB")
+    cursor = window.editor.textCursor()
+    cursor.setPosition(start)
+    cursor.setPosition(start + len(span), QTextCursor.MoveMode.KeepAnchor)
+    window.editor.setTextCursor(cursor)
+    window.editor.setFocus()
+    dialog = window.editor_cowriter.rewrite(seed=int(os.environ.get("GENERATION_SEED", "5")))
+    ended: list[str] = []
+    dialog.ended.connect(ended.append)
+    wait_until(app, lambda: bool(ended), timeout=300)
+    if ended != ["done"]:
+        print(f"the rewrite ended {ended}: {dialog.status.text()}", file=sys.stderr)
+        return 1
+    dialog.resize(window.staff.width() - 24, 280)  # over the staff's foot, the selection left in view
+    window.statusBar().clearMessage()
+    settle(app)
+    picture = window.grab()
+    at = window.staff.mapTo(window, window.staff.rect().bottomRight())
+    corner = (at.x() - dialog.width() - 12, at.y() - dialog.height() - 12)
+    painter = QPainter(picture)
+    painter.drawPixmap(*corner, dialog.grab())
+    painter.setPen(QPen(Qt.GlobalColor.darkGray, 1))
+    painter.drawRect(corner[0] - 1, corner[1] - 1, dialog.width() + 1, dialog.height() + 1)
+    painter.end()
+    if not picture.save(str(REWRITE_OUT)):
+        print(f"could not write {REWRITE_OUT}", file=sys.stderr)
+        return 1
+    print(f"wrote {REWRITE_OUT}: {dialog.status.text()} " + " / ".join(c.text for c in dialog.candidates))
+    dialog.close()
+    panel.shutdown()
+    window.editor.document().setModified(False)
+    window.close()
+    return 0
+
+
+def chords() -> int:
+    """Add Chords: the Kesh written without chords, harmonized by the shipped model (a chord a bar), the chord
+    symbols in the text and over the staff."""
+    app, window, panel = kesh_window()
+    window.editor.go_to(8, 1)
+    before = window.staff.engraved
+    dialog = window.editor_cowriter.add_chords()
+    ended: list[str] = []
+    dialog.ended.connect(ended.append)
+    dialog.start()
+    wait_until(app, lambda: bool(ended), timeout=300)
+    if ended != ["done"]:
+        print(f"Add Chords ended {ended}: {dialog.status.text()}", file=sys.stderr)
+        return 1
+    wait_until(app, lambda: window.staff.engraved is not before and window.jobs.is_idle())
+    window.editor.go_to(8, 1)
+    settle(app)
+    if not window.grab().save(str(CHORDS_OUT)):
+        print(f"could not write {CHORDS_OUT}", file=sys.stderr)
+        return 1
+    print(f"wrote {CHORDS_OUT}: {dialog.status.text()}")
+    panel.shutdown()
+    window.editor.document().setModified(False)
+    window.close()
+    return 0
+
+
 if __name__ == "__main__":
-    shots = {"window": main, "generation": generation, "form": form, "suggestion": suggestion}
+    shots = {"window": main, "generation": generation, "form": form, "suggestion": suggestion, "rewrite": rewrite,
+             "chords": chords}
     chosen = sys.argv[1:] or list(shots)
     sys.exit(max(shots[name]() for name in chosen))
