@@ -7,7 +7,7 @@ Run under Xvfb (playback goes to FluidSynth's `file` driver, so no sound card is
 
 SHOT is window, generation, form or suggestion; with none, all are taken. `generation`, `form` and `suggestion`
 need models/default.onnx (or GENERATION_MODEL=path); `suggestion` is docs/screenshot-suggestion.png, the next bar
-in grey after the cursor (suggestions as you type).
+in grey after the cursor and faint in the staff (suggestions as you type).
 
 `rewrite` (docs/screenshot-rewrite.png: Rewrite Bars' ranked alternatives for the selected bars) and `chords`
 (docs/screenshot-chords.png: a tune after Add Chords) need the model too.
@@ -191,9 +191,12 @@ SUGGESTION_OUT = Path(__file__).resolve().parent / "screenshot-suggestion.png"
 
 
 def suggestion() -> int:
-    """Suggestions as you type: the Kesh's second line written up to bar 6's bar line, the next bar in grey."""
+    """Suggestions as you type: the Kesh's second line written up to bar 6's bar line, the next bar in grey in the
+    editor and faint in the staff."""
 
     from PySide6.QtGui import QTextCursor
+
+    from composer.notation.preview import PreviewedTune
 
     app, window, _scratch = scratch_window(SIZE)
     panel = window.add_generation_panel()
@@ -212,6 +215,7 @@ def suggestion() -> int:
         return 1
     wait_until(app, lambda: bool(shown), timeout=120)
     suggestions.cycle(0)
+    wait_until(app, lambda: isinstance(window.staff.engraved, PreviewedTune) and window.jobs.is_idle())
     window.statusBar().showMessage("Tab takes the bar, Ctrl+Right one note, Alt+] the next of "
                                    f"{len(suggestions.items)}, Esc dismisses")
     for _ in range(20):

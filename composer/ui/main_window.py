@@ -113,6 +113,7 @@ class MainWindow(QMainWindow):
         self.editor.document().modificationChanged.connect(self.setWindowModified)
         self.staff.symbol_clicked.connect(self._on_symbol_clicked)
         self.staff.reflow_width_changed.connect(lambda _width: self._render_timer.start())
+        self.staff.preview_changed.connect(lambda _preview: self._render_timer.start())
         self.tune_list.tune_activated.connect(self._go_to_tune)
         self.problems_list.problem_activated.connect(lambda line, col: self._jump(line, col))
         self.setAcceptDrops(True)
@@ -223,7 +224,8 @@ class MainWindow(QMainWindow):
     def render_now(self) -> None:
         """Engrave the tune under the cursor in the background (a newer request makes older ones stale)."""
         self._render_timer.stop()
-        self.jobs.submit("engrave", engrave_tune_at, self.text, self.cursor_position[0], self.staff.reflow_width())
+        self.jobs.submit("engrave", engrave_tune_at, self.text, self.cursor_position[0], self.staff.reflow_width(),
+                         self.staff.preview)
 
     def check_now(self) -> None:
         """Check the whole tunebook in the background."""

@@ -58,12 +58,14 @@ def dock_generation_panel(window: MainWindow) -> GenerationPanel:
 
 def put_in_editor(window: MainWindow, panel: GenerationPanel) -> EditorCowriter:
     """Put the co-writer in `window`'s editor: its entries at the end of the Generate menu and on a toolbar,
-    running the panel's active model, resting while the transport plays, its edits applied by the window."""
+    running the panel's active model, resting while the transport plays, its edits applied by the window, its
+    suggestion previewed faint in the staff."""
     cowriter = EditorCowriter(window.editor, lambda: panel.models.running_model, window.settings, window)
     cowriter.edit_requested.connect(window.apply_edit)
     cowriter.message.connect(lambda text: window.statusBar().showMessage(text, 10000))
     panel.model_changed.connect(lambda _path, provider: cowriter.model_changed() if not provider else None)
     window.transport.stateChanged.connect(lambda state: cowriter.set_playing(state == "playing"))
+    cowriter.suggestions.preview_changed.connect(window.staff.set_preview)  # the staff draws it faint
     menu = window.menu("Generate")
     menu.addSeparator()
     for action in cowriter.actions():

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QPlainTextEdit
 from composer.model.sampling import SamplingOptions
 from composer.model.state_cache import StateCache
 from composer.model.suggest import SUGGESTION_SAMPLING, Suggestions, ends_at_bar, prime_before_cursor, suggest_next_bar
+from composer.notation.preview import Insertion
 from composer.ui.cowriter.generation_job import load_model
 from composer.ui.editor.ghost_text import GhostText
 from composer.ui.jobs import NewestOnly
@@ -106,12 +107,14 @@ class SuggestionController(QObject):
     bar, off the UI thread (`suggest` lane, newest only), from the text before the cursor: drawn grey after the
     cursor at a line's end, inline where more bars follow it on its line (a bar put in between). Tab accepts it
     (one undo step), Ctrl+Right accepts one note, Esc dismisses, Alt+] and Alt+[ go through the alternatives;
-    typing or moving the cursor dismisses it. `toggle_action` turns it on and off (a setting); it rests while
-    playback runs (`set_playing`)."""
+    typing or moving the cursor dismisses it. `preview_changed` says what the staff should draw faint (an
+    Insertion at the cursor, or None). `toggle_action` turns it on and off (a setting); it rests while playback
+    runs (`set_playing`)."""
 
     shown = Signal(object)  # Suggestions, as they are first drawn
     dismissed = Signal()
     accepted = Signal(str)  # the text put in
+    preview_changed = Signal(object)  # Insertion (the ghost text at the cursor's position) or None
 
     def __init__(self, editor: QPlainTextEdit, model_path: Callable[[], Path | str], settings: Settings,
                  parent: QObject | None = None) -> None:
@@ -239,6 +242,7 @@ class SuggestionController(QObject):
             if source.startswith("repeat "):
                 note += f" · as {source.split()[1]} bars back"
         self.ghost.show_text(text, note + ("  Tab" if note else "Tab"))
+        self.preview_changed.emit(Insertion(self.editor.textCursor().position(), text))
 
     def dismiss(self) -> None:
         if self.ghost.shown or self.items:
@@ -246,6 +250,7 @@ class SuggestionController(QObject):
             self.suggestions = None
             self._shown_at = None
             self.ghost.clear()
+            self.preview_changed.emit(None)
             self.dismissed.emit()
 
     def cycle(self, step: int) -> None:

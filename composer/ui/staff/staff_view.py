@@ -11,6 +11,7 @@ from PySide6.QtSvgWidgets import QGraphicsSvgItem
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QGraphicsScene, QGraphicsView, QWidget
 
 from composer.notation.engrave import EngravedTune, Symbol
+from composer.notation.preview import Insertion
 from composer.ui.theme import Theme, current_theme
 
 ZOOM_MIN = 0.25
@@ -25,12 +26,14 @@ _ROOT_COLOR = re.compile(r'(<svg\b[^>]*?\bcolor=")black(")', re.S)
 
 class StaffView(QGraphicsView):
     """Shows an EngravedTune; emits `symbol_clicked` for a click on a note, rest, bar or grace group, and
-    `play_pause_requested` for the Space key."""
+    `play_pause_requested` for the Space key. `preview` is the suggestion to draw faint in the next engraving
+    (None: the plain text); `preview_changed` asks for that engraving."""
 
     symbol_clicked = Signal(object)  # Symbol
     zoom_changed = Signal(float)
     play_pause_requested = Signal()
     reflow_width_changed = Signal(object)  # the page width to engrave at (int), or None for abcm2ps's page
+    preview_changed = Signal(object)  # Insertion or None
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -48,6 +51,7 @@ class StaffView(QGraphicsView):
         self._renderers: list[QSvgRenderer] = []
         self._marker: QGraphicsRectItem | None = None
         self._announced_width: int | None = None
+        self.preview: Insertion | None = None
 
     # -- content ------------------------------------------------------------------------------------
     def show_engraving(self, engraved: EngravedTune) -> None:
@@ -56,6 +60,13 @@ class StaffView(QGraphicsView):
             return
         self.engraved = engraved
         self._rebuild()
+
+    def set_preview(self, preview: Insertion | None) -> None:
+        """Draw `preview` (text not yet in the editor, at a place in its text) faint from the next engraving on;
+        None goes back to the text as written."""
+        if preview != self.preview:
+            self.preview = preview
+            self.preview_changed.emit(preview)
 
     def clear(self) -> None:
         """Show nothing (a new document)."""
