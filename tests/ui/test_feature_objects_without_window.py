@@ -30,11 +30,11 @@ def test_print_export_works_from_a_document_alone_and_asks_to_replace_it(qtbot, 
     assert controller._suggested_path(TUNE, ".pdf") == str(examples.parent / "the-kesh.pdf")
 
     controller.open_requested.connect(requests.append)
-    controller._on_finished("import", _Imported("X:1\nT:New\nK:D\nABc|]\n"))
+    controller._imported(_Imported("X:1\nT:New\nK:D\nABc|]\n"))
     assert [r.text for r in requests] == ["X:1\nT:New\nK:D\nABc|]\n"] and messages[-1] == "Import cancelled"
     controller.open_requested.connect(lambda request: setattr(request, "accepted", True))
     with qtbot.waitSignal(controller.imported):
-        controller._on_finished("import", _Imported("X:1\nT:New\nK:D\nABc|]\n"))
+        controller._imported(_Imported("X:1\nT:New\nK:D\nABc|]\n"))
     assert isinstance(requests[-1], OpenRequest) and messages[-1] == "Imported"
     assert controller.parent() is None
     assert not [thing for thing in references_of(controller) if isinstance(thing, MainWindow)]

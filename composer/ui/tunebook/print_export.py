@@ -117,8 +117,9 @@ class PrintExport(QObject):
         self.document = document
         self.printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         self.jobs = NewestOnly(self)
-        self.jobs.finished.connect(self._on_finished)
-        self.jobs.failed.connect(self._on_failed)
+        self.jobs.on("print", self._printed, functools.partial(self._on_failed, "Print"))
+        self.jobs.on("export", self._exported, functools.partial(self._on_failed, "Export"))
+        self.jobs.on("import", self._imported, functools.partial(self._on_failed, "Import"))
         self._print_target: QPrinter | None = None
         self.message_box: QMessageBox | None = None
 
@@ -244,30 +245,30 @@ class PrintExport(QObject):
         return self.jobs.submit("import", _import, str(path))
 
     # -------------------------------------------------------------------------------------- results
-    def _on_finished(self, lane: str, result) -> None:
+    def _printed(self, pages) -> None:
+        """Paint the engraved pages on the printer chosen."""
+        printer, self._print_target = self._print_target, None
+        sheets = paint_pages(printer, pages) if printer is not None else 0
+        self.status_message.emit(f"Printed {sheets} page{'s' if sheets != 1 else ''}", 5000)
+        self.printed.emit(sheets)
+
+    def _imported(self, result) -> None:
+        """Offer the imported tune as the document; say what the import could not carry over."""
         status = self.status_message
-        if lane == "print":
-            printer, self._print_target = self._print_target, None
-            sheets = paint_pages(printer, result) if printer is not None else 0
-            status.emit(f"Printed {sheets} page{'s' if sheets != 1 else ''}", 5000)
-            self.printed.emit(sheets)
-        elif lane == "export":
-            self.cancel_export_action.setEnabled(False)
-            self._exported(result)
-        elif lane == "import":
-            request = OpenRequest(result.text)
-            self.open_requested.emit(request)
-            if not request.accepted:
-                status.emit("Import cancelled", 3000)
-                return
-            report = result.report()
-            status.emit("Imported" + (" (some things could not be carried over)" if report else ""), 5000)
-            if report:
-                self._show_report(report)
-            self.imported.emit(result)
+        request = OpenRequest(result.text)
+        self.open_requested.emit(request)
+        if not request.accepted:
+            status.emit("Import cancelled", 3000)
+            return
+        report = result.report()
+        status.emit("Imported" + (" (some things could not be carried over)" if report else ""), 5000)
+        if report:
+            self._show_report(report)
+        self.imported.emit(result)
 
     def _exported(self, outcome: Outcome) -> None:
         """Say what was written, and which tunes were left out and why."""
+        self.cancel_export_action.setEnabled(False)
         self.status_message.emit(f"Exported {', '.join(p.name for p in outcome.written)}", 5000)
         if outcome.failed:
             self._show_message(QMessageBox.Icon.Warning, "Some tunes were not exported",
@@ -276,9 +277,9 @@ class PrintExport(QObject):
                                "\n".join(str(error) for error in outcome.failed))
         self.exported.emit([str(p) for p in outcome.written])
 
-    def _on_failed(self, lane: str, error: Exception) -> None:
-        what = {"print": "Print", "export": "Export", "import": "Import"}.get(lane, lane)
-        if lane == "export":
+    def _on_failed(self, what: str, error: Exception) -> None:
+        """Say that `what` ("Print", "Export", "Import") failed, and why."""
+        if what == "Export":
             self.cancel_export_action.setEnabled(False)
         self.status_message.emit(f"{what} failed", 5000)
         self._show_message(QMessageBox.Icon.Warning, f"{what} failed", str(error))
