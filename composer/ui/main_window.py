@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from composer.abc.tunebook import Tune, Tunebook, read_string
 from composer.ui.document import Document
-from composer.ui.editor.checking import MAX_SHOWN_PROBLEMS, check_tunebook
+from composer.ui.editor.checking import MAX_SHOWN_PROBLEMS, BookChecking, FoundProblems  # noqa: F401 - tests
 from composer.ui.editor.editor import AbcEditor, Problem
 from composer.ui.editor.transpose import transpose
 from composer.ui.finetune.tab import FinetuneTab
@@ -68,13 +68,13 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.settings = settings or Settings()
         self.shown_tune_line: int | None = None
-        self.problems: list[Problem] = []
         self._current_tune_key: tuple[int, str] | None = None
         self.jobs = NewestOnly(self)
         self.jobs.on("engrave", result=self._show_engraving,
                      failed=lambda error: self._set_staff_status(f"Engraving failed: {error}"))
-        self.jobs.finished.connect(self._on_job_finished)
-        self.jobs.failed.connect(self._on_job_failed)
+        self.checking = BookChecking(self.jobs, self)
+        self.checking.found.connect(self._show_problems)
+        self.checking.failed.connect(lambda error: self.statusBar().showMessage(f"Checker failed: {error}", 8000))
         folder = autosave_folder or Path(
             QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)) / "autosave"
         self.editor = AbcEditor()
@@ -228,25 +228,22 @@ class MainWindow(QMainWindow):
                          self.staff.preview)
 
     def check_now(self) -> None:
-        """Check the whole tunebook in the background."""
+        """Check the whole tunebook in the background, the tune at the cursor first."""
         self._check_timer.stop()
-        self.jobs.submit("check", check_tunebook, self.text, str(self.path) if self.path else None)
+        self.checking.check(self.text, str(self.path) if self.path else None, self.cursor_position[0])
 
-    def _on_job_finished(self, lane: str, result) -> None:
-        if lane == "check":
-            self.problems = list(result)
-            shown = self.problems[:MAX_SHOWN_PROBLEMS]  # thousands of underlines would stall every repaint
-            self.editor.set_problems(shown)
-            self.problems_list.show_problems(shown)
-            title = f"Problems ({len(self.problems)})" if self.problems else "Problems"
-            if len(shown) < len(self.problems):
-                title = f"Problems ({len(self.problems)}, the first {len(shown)} shown)"
-            self.problems_dock.setWindowTitle(title)
+    @property
+    def problems(self) -> list[Problem]:
+        """Every problem the newest check has found so far, in place order."""
+        return self.checking.problems
+
+    def _show_problems(self, found: FoundProblems) -> None:
+        if found.shown_changed:
+            self.editor.set_problems(found.shown)
+            self.problems_list.show_problems(found.shown)
+        self.problems_dock.setWindowTitle(found.title)
+        if found.complete:
             self.problems_changed.emit(self.problems)
-
-    def _on_job_failed(self, lane: str, error: Exception) -> None:
-        if lane == "check":
-            self.statusBar().showMessage(f"Checker failed: {error}", 8000)
 
     def _on_tunebook_changed(self, book: Tunebook) -> None:
         self.tune_list.show_tunebook(book, self.document.rows)
@@ -258,10 +255,7 @@ class MainWindow(QMainWindow):
         self._current_tune_key = None
         self.staff.clear()
         self._set_staff_status(None)
-        self.problems = []
-        self.editor.set_problems([])
-        self.problems_list.show_problems([])
-        self.problems_dock.setWindowTitle("Problems")
+        self.checking.clear()
         self.tune_list.show_tunebook(read_string(""))
 
     def _show_engraving(self, result: Engraving) -> None:
