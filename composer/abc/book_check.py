@@ -17,8 +17,7 @@ from dataclasses import dataclass
 from composer.abc.checker import check_text, check_tune
 from composer.abc.diagnostic import Diagnostic
 
-# _blocks: the runs of lines read_tunebook splits a tunebook into (a tune, the file header, text between tunes).
-from composer.abc.tunebook import Field, Tune, _blocks, normalize_newlines, read_string
+from composer.abc.tunebook import Field, Tune, line_blocks, normalize_newlines, read_string
 
 __all__ = ["BookCheck", "CheckStats", "CheckedPart", "check_book"]
 
@@ -150,7 +149,7 @@ def _split(text: str) -> tuple[tuple[Field, ...], list[_Block]]:
     """The file header's fields and the blocks that may be tunes (every block but the file header), as
     read_tunebook reads them."""
     lines = normalize_newlines(text).split("\n")
-    blocks = [_Block(start, tuple(block)) for start, block in _blocks(lines)]
+    blocks = [_Block(start, tuple(block)) for start, block in line_blocks(lines)]
     if not blocks:
         return (), []
     first = blocks[0]

@@ -184,7 +184,7 @@ def read_tunebook(source: Source) -> Tunebook:
     lines = text.split("\n")
     tunes: list[Tune] = []
     file_header: list[Field] = []
-    blocks = list(_blocks(lines))
+    blocks = list(line_blocks(lines))
     for block_index, (start, block) in enumerate(blocks):
         first_fields = [_field_of(ln, start + i) for i, ln in enumerate(block)]
         is_tune = bool(first_fields[0] and first_fields[0].name == "X")
@@ -204,7 +204,7 @@ def read_tunebook(source: Source) -> Tunebook:
     return Tunebook(tuple(tunes), tuple(file_header), path, text)
 
 
-def _blocks(lines: list[str]) -> Iterator[tuple[int, list[str]]]:
+def line_blocks(lines: list[str]) -> Iterator[tuple[int, list[str]]]:
     """Runs of non-empty lines with the 1-based number of their first line. A new X: also starts a block."""
     block: list[str] = []
     start = 1
@@ -290,7 +290,7 @@ def read_tune_at(text: str, line: int) -> Tunebook:
 
 
 def _block_end(lines: list[str], start: int) -> int:
-    """The 0-based index just past the block that starts at 0-based `start` (see _blocks)."""
+    """The 0-based index just past the block that starts at 0-based `start` (see line_blocks)."""
     end = start + 1
     while end < len(lines) and lines[end].strip() and not lines[end].startswith("X:"):
         end += 1
