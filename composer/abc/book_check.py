@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 from composer.abc.checker import check_text, check_tune
 from composer.abc.diagnostic import Diagnostic
-
 from composer.abc.tunebook import Field, Tune, line_blocks, normalize_newlines, read_string
 
 __all__ = ["BookCheck", "CheckStats", "CheckedPart", "check_book"]
