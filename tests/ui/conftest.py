@@ -107,3 +107,22 @@ def cowriter_on(window, tmp_path, monkeypatch):
 
     yield load
     panel.shutdown()
+
+
+@pytest.fixture
+def suggestion_at(qtbot, cowriter_on):
+    """suggestion_at(text, position): `text` loaded, the cursor at `position` and a next-bar suggestion shown
+    there (asked for at once, not after the idle delay); the editor co-writer."""
+
+    def ask(text: str, position: int):
+        cowriter = cowriter_on(text)
+        editor = cowriter.editor
+        cursor = editor.textCursor()
+        cursor.setPosition(position)
+        editor.setTextCursor(cursor)
+        editor.setFocus()
+        with qtbot.waitSignal(cowriter.suggestions.shown, timeout=60_000):
+            assert cowriter.suggestions.ask_now()
+        return cowriter
+
+    return ask

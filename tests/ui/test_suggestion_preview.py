@@ -20,19 +20,12 @@ MID_LINE = KESH.index("ABA ABd|edd")  # after bar 1's bar line, three bars after
 pytestmark = pytest.mark.skipif(not default_model_path().is_file(), reason="the shipped model is not there")
 
 
-def suggested(qtbot, cowriter_on, text: str, position: int):
+def suggested(qtbot, suggestion_at, text: str, position: int):
     """Load `text`, put the cursor at `position`, ask for a suggestion and wait until the staff previews it; the
     window and the controller."""
-    cowriter = cowriter_on(text)
-    editor = cowriter.editor
-    window = editor.window()
-    cursor = editor.textCursor()
-    cursor.setPosition(position)
-    editor.setTextCursor(cursor)
-    editor.setFocus()
+    cowriter = suggestion_at(text, position)
+    window = cowriter.editor.window()
     suggestions = cowriter.suggestions
-    with qtbot.waitSignal(suggestions.shown, timeout=LONG_WAIT):
-        assert suggestions.ask_now()
     qtbot.waitUntil(lambda: isinstance(window.staff.engraved, PreviewedTune)
                     and window.staff.engraved.insertion.text == suggestions.shown_text, timeout=LONG_WAIT)
     return window, suggestions
@@ -64,8 +57,8 @@ def black_pixels(image: QImage, symbol) -> int:
                for y in range(int(symbol.y), int(symbol.y + symbol.height)))
 
 
-def test_the_staff_draws_the_suggested_bar_faint_from_exactly_its_characters(qtbot, cowriter_on):
-    window, suggestions = suggested(qtbot, cowriter_on, WRITTEN, len(WRITTEN))
+def test_the_staff_draws_the_suggested_bar_faint_from_exactly_its_characters(qtbot, suggestion_at):
+    window, suggestions = suggested(qtbot, suggestion_at, WRITTEN, len(WRITTEN))
     bar = suggestions.shown_text
     shown = WRITTEN + bar
     preview = window.staff.engraved
@@ -86,8 +79,8 @@ def test_the_staff_draws_the_suggested_bar_faint_from_exactly_its_characters(qtb
     assert all(black_pixels(image, s) >= 20 for s in preview.music_symbols() if s.kind == "note")
 
 
-def test_escape_brings_the_plain_engraving_back(qtbot, cowriter_on):
-    window, suggestions = suggested(qtbot, cowriter_on, WRITTEN, len(WRITTEN))
+def test_escape_brings_the_plain_engraving_back(qtbot, suggestion_at):
+    window, suggestions = suggested(qtbot, suggestion_at, WRITTEN, len(WRITTEN))
     before = music(window.staff.engraved)
     qtbot.keyClick(window.editor, Qt.Key.Key_Escape)
     assert window.staff.preview is None
@@ -96,8 +89,8 @@ def test_escape_brings_the_plain_engraving_back(qtbot, cowriter_on):
     assert music(window.staff.engraved) == before  # the written symbols were where they are in the text
 
 
-def test_accepting_draws_the_bar_as_written(qtbot, cowriter_on):
-    window, suggestions = suggested(qtbot, cowriter_on, WRITTEN, len(WRITTEN))
+def test_accepting_draws_the_bar_as_written(qtbot, suggestion_at):
+    window, suggestions = suggested(qtbot, suggestion_at, WRITTEN, len(WRITTEN))
     bar = suggestions.shown_text
     qtbot.keyClick(window.editor, Qt.Key.Key_Tab)
     assert window.editor.toPlainText() == WRITTEN + bar and window.staff.preview is None
@@ -107,8 +100,8 @@ def test_accepting_draws_the_bar_as_written(qtbot, cowriter_on):
     assert "opacity" not in window.staff.engraved.pages[0].svg
 
 
-def test_mid_line_the_bars_after_the_cursor_keep_their_places_in_the_text(qtbot, cowriter_on):
-    window, suggestions = suggested(qtbot, cowriter_on, KESH, MID_LINE)
+def test_mid_line_the_bars_after_the_cursor_keep_their_places_in_the_text(qtbot, suggestion_at):
+    window, suggestions = suggested(qtbot, suggestion_at, KESH, MID_LINE)
     preview = window.staff.engraved
     plain = engrave_svg(isolate_tune(KESH, 1))
     assert music(preview) == music(plain)  # the notes after the insertion, on its line too, map to the text
@@ -120,8 +113,8 @@ def test_mid_line_the_bars_after_the_cursor_keep_their_places_in_the_text(qtbot,
                < MID_LINE + len(suggestions.shown_text) for s in preview.faint)
 
 
-def test_moving_the_cursor_away_dismisses_the_preview(qtbot, cowriter_on):
-    window, suggestions = suggested(qtbot, cowriter_on, WRITTEN, len(WRITTEN))
+def test_moving_the_cursor_away_dismisses_the_preview(qtbot, suggestion_at):
+    window, suggestions = suggested(qtbot, suggestion_at, WRITTEN, len(WRITTEN))
     window.editor.moveCursor(QTextCursor.MoveOperation.StartOfLine)
     assert not suggestions.shown_text and window.staff.preview is None
     qtbot.waitUntil(lambda: not isinstance(window.staff.engraved, PreviewedTune), timeout=LONG_WAIT)

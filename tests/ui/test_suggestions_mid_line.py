@@ -12,7 +12,6 @@ from composer.paths import default_model_path
 from composer.ui.cowriter.suggestions import first_note, might_end_a_bar
 from tests.support.tunes import KESH
 
-LONG_WAIT = 60_000
 LINE = 7  # |:GAG GAB|ABA ABd|edd gdd|edB dBA|
 CURSOR = KESH.index("ABA ABd|edd")  # after bar 1's bar line
 BEFORE, AFTER = KESH[:CURSOR], KESH[CURSOR:]
@@ -21,18 +20,11 @@ pytestmark = pytest.mark.skipif(not default_model_path().is_file(), reason="the 
 
 
 @pytest.fixture
-def mid_line(qtbot, cowriter_on):
+def mid_line(suggestion_at):
     """The Kesh with the cursor after its first bar (three bars after it on the line) and a suggestion shown;
     the editor and the controller."""
-    cowriter = cowriter_on(KESH)
-    editor = cowriter.editor
-    cursor = editor.textCursor()
-    cursor.setPosition(CURSOR)
-    editor.setTextCursor(cursor)
-    editor.setFocus()
-    suggestions = cowriter.suggestions
-    with qtbot.waitSignal(suggestions.shown, timeout=LONG_WAIT):
-        assert suggestions.ask_now()
+    cowriter = suggestion_at(KESH, CURSOR)
+    editor, suggestions = cowriter.editor, cowriter.suggestions
     return editor, suggestions
 
 
