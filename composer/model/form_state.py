@@ -17,11 +17,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 
 import numpy as np
 
 from composer.abc.keys import ACCIDENTAL_VALUES, default_tuplet_time, parse_key
-from composer.model.constraint import BAR_TOKENS, CLOSED, DURATION_PREFIXES, GRID, OPEN, AbcState, kinds
+from composer.model.constraint import BAR_TOKENS, CLOSED, OPEN, AbcState, kinds
+from composer.model.constraint.ticks import DURATION_PREFIX_TICKS, GRID_TICKS, Ticks, host_shortest, ticks, units
 from composer.model.form import Form, Part
 from composer.model.vocab import VOCAB
 
@@ -57,7 +59,7 @@ class FormState:
     """An `AbcState` plus the form's progress; `advance(ch)` is the next state or None (never changes in place)."""
 
     __slots__ = ("music", "form", "tonic", "part", "bars", "phase", "ending_at", "ending_len", "second",
-                 "pickup", "lead_in", "closed", "need_open", "done", "written_token", "_situation")
+                 "pickup_ticks", "lead_in_ticks", "closed", "need_open", "done", "written_token", "_situation")
 
     def __init__(self, music: AbcState) -> None:
         self.music = music
@@ -69,8 +71,8 @@ class FormState:
         self.ending_at = 0
         self.ending_len = 0
         self.second = 0
-        self.pickup: Fraction | None = None
-        self.lead_in: Fraction | None = None
+        self.pickup_ticks: Ticks | None = None  # the tune's short first bar, in ticks (see constraint/ticks.py)
+        self.lead_in_ticks: Ticks | None = None  # what the last part's short closing bar lacked, in ticks
         self.closed: tuple[Part, ...] = ()
         self.need_open = False
         self.done = False
@@ -106,16 +108,21 @@ class FormState:
             new.done = new.part >= len(form.parts)
             new.need_open = (not new.done and form.parts[new.part].repeated and not state.started_part
                              and new.music.repeat_open != OPEN and bool(state.closed))
-            if (new.lead_in is not None and not new.done and not state.started_part and not new.music.bar_notes
+            if (new.lead_in_ticks is not None and not new.done and not state.started_part and not new.music.bar_notes
                     and new.music.kind == Kind.NONE and new.music.repeat_open != OPEN):
                 # The last part closed on a short bar: this one opens with the notes it lacks (as real tunes
                 # do), a bar of exactly that length, so that abc2midi counts whole bars.
                 music = new.music._copy()
-                music.bar_len = new.lead_in
+                music.bar_ticks = new.lead_in_ticks
                 new.music = music
             else:
-                new.lead_in = None
+                new.lead_in_ticks = None
         return new
+
+    @property
+    def pickup(self) -> Fraction | None:
+        """The length of the tune's short first bar in units of L:, or None when it has none."""
+        return None if self.pickup_ticks is None else units(self.pickup_ticks)
 
     @property
     def started_part(self) -> bool:
@@ -175,7 +182,7 @@ class FormState:
             if keeping and before.text != self.written_token and before.text not in self._closing_tokens(before):
                 return None
             new._bar_closed(before.text, before)
-            if keeping and self.lead_in is not None and new.lead_in is None:  # the lead-in bar is done
+            if keeping and self.lead_in_ticks is not None and new.lead_in_ticks is None:  # the lead-in bar is done
                 music = new.music = music._copy()
                 music._update_bar_len()
         if music.ending == 1 and before.ending != 1 and new.phase == NO_ENDING:
@@ -216,8 +223,8 @@ class FormState:
                 left = (self.ending_len - self.second) if self.phase == SECOND_ENDING else part.bars - self.bars
                 self._situation = (self.music.key(), True, False, last, part.repeated,
                                    not last and form.parts[self.part + 1].repeated, self.phase, min(left, 3),
-                                   self.bars == 0, bool(self.closed), self.need_open, self.pickup, self.lead_in,
-                                   self.tonic, self.written_token)
+                                   self.bars == 0, bool(self.closed), self.need_open, self.pickup_ticks,
+                                   self.lead_in_ticks, self.tonic, self.written_token)
         return self._situation
 
     def _allows(self, ch: str, before: AbcState) -> bool:
@@ -229,7 +236,7 @@ class FormState:
             return False  # the tune may not end before its form is complete
         if music.kind == Kind.BAR:
             return any(t.startswith(music.text) for t in self._closing_tokens(music))
-        if self.need_open and self.lead_in is None and music.repeat_open != OPEN and ch != "\n":
+        if self.need_open and self.lead_in_ticks is None and music.repeat_open != OPEN and ch != "\n":
             return False  # a repeated part after a closed repeat starts with |: on a new line
         if self._final_bar():
             return self._tonic_rule(ch, before)
@@ -259,10 +266,10 @@ class FormState:
         next_repeated = not last and form.parts[self.part + 1].repeated
         at_start = self.phase == NO_ENDING and self.bars == 0
         if not music.bar_notes:
-            return _OPEN if at_start and part.repeated and self.lead_in is None else frozenset()
+            return _OPEN if at_start and part.repeated and self.lead_in_ticks is None else frozenset()
         free = music._free()
-        if self._is_pickup(music) or at_start and self.lead_in is not None:
-            if self.lead_in is not None and free:
+        if self._is_pickup(music) or at_start and self.lead_in_ticks is not None:
+            if self.lead_in_ticks is not None and free:
                 return frozenset()  # the lead-in bar is exactly the notes the last part lacked
             if not part.repeated:
                 return _PLAIN
@@ -275,7 +282,7 @@ class FormState:
         if last and not (self._on_tonic(music) and music.slur == 0):
             return frozenset()  # the tune ends here: on the tonic, with nothing left open
         if short:  # only the tune's last bar may be short, by the pickup's length
-            if last and self.pickup == free and (self.phase == SECOND_ENDING or not part.repeated):
+            if last and self.pickup_ticks == free and (self.phase == SECOND_ENDING or not part.repeated):
                 return _FINAL
             return frozenset()
         if self.phase == SECOND_ENDING or not part.repeated:
@@ -292,7 +299,7 @@ class FormState:
     def _final_bar(self) -> bool:
         """Whether the bar being written is the tune's last (its last note is the tonic)."""
         form = self.form
-        if form is None or self.done or self.part != len(form.parts) - 1 or self.music.bar_len is None:
+        if form is None or self.done or self.part != len(form.parts) - 1 or self.music.bar_ticks is None:
             return False
         return self.phase in (NO_ENDING, SECOND_ENDING) and self._at_end()
 
@@ -303,29 +310,29 @@ class FormState:
         free = music._free()
         if self.tonic is None or free is None:
             return True
-        beat = _beat_units(music)
+        beat = _beat_ticks(music.meter_text, music.meter, music.unit)
         if music.kind == Kind.BRACKET:  # a chord may not stand in the last bar: only a 1st ending's `[1`
             return self._ending_may_start() and before.last == Last.BAR and before.repeat_open != CLOSED
         if music.kind == Kind.PAREN and music.slur >= 1:  # a second `(` can only open a tuplet
-            return free - min(default_tuplet_time(p, music.meter_text) for p in (2, 3, 4)) * GRID >= beat
+            return free - min(default_tuplet_time(p, music.meter_text) for p in (2, 3, 4)) * GRID_TICKS >= beat
         if music.in_chord and not before.in_chord:
             return False
         if ch == "-" and music.tie_pitch is not None:
             return False
         if music.kind == Kind.TUPLET:  # `(3`: even its shortest notes must leave a beat for the tonic
             notes = int(music.text[1:2] or 0)
-            return free - default_tuplet_time(notes, music.meter_text) * GRID >= beat
+            return free - default_tuplet_time(notes, music.meter_text) * GRID_TICKS >= beat
         if music.kind == Kind.BROKEN:  # the pair takes the first note's length again
             return free - (music.last_value or 0) >= beat
         host = music.need_note in (NoteFor.GRACE, NoteFor.ORNAMENT)
-        shortest = max(Fraction(1), 1 / (8 * music.unit)) if host else GRID
+        shortest = host_shortest(music.unit) if host else GRID_TICKS
         if music.kind == Kind.ACCIDENTAL and not music.in_chord and not music.in_grace:  # `^^` is never the tonic
             tonic_possible = ACCIDENTAL_VALUES.get(music.text) == self.tonic.alteration
             return free - shortest >= beat or tonic_possible and free % beat == 0 and free >= shortest
         if music.kind == Kind.NOTE and music.pitch and not music.in_chord and not music.in_grace:
             if music.broken_value is not None or (music.tuplet_left and music.tuplet_value is not None):
                 return free >= beat  # its length is fixed and it starts off the beat: it may not end the bar
-            entry = DURATION_PREFIXES.get(music.text)
+            entry = DURATION_PREFIX_TICKS.get(music.text)
             if entry is None:
                 return True
             if music.tuplet_left:  # the first note of a tuplet sets the length of all of them
@@ -337,7 +344,7 @@ class FormState:
         if music.broken_value is not None or music.tuplet_left:
             return free >= beat
         if host or music.in_grace:  # a long host note must still fit
-            shortest = max(Fraction(1), 1 / (8 * music.unit))
+            shortest = host_shortest(music.unit)
             return free - shortest >= beat or free % beat == 0 and free >= shortest
         if free == 0 and not _fills(before):  # the note that fills the last bar: the tonic, from a beat
             return self._is_tonic(music.last_pitch, before) and (music.last_value or 0) % beat == 0
@@ -364,11 +371,11 @@ class FormState:
         """The bar line `token` closed the bar `music` was in: count the bar, close parts and endings."""
         free = music._free() if music.bar_notes else None
         if music.bar_notes:
-            if self._is_pickup(music) and music.bar_len is not None:
-                self.pickup = music.bar_len - free
+            if self._is_pickup(music) and music.bar_ticks is not None:
+                self.pickup_ticks = music.bar_ticks - free
                 return
-            if self.bars == 0 and self.phase == NO_ENDING and (self.lead_in is not None or free):
-                self.lead_in = None
+            if self.bars == 0 and self.phase == NO_ENDING and (self.lead_in_ticks is not None or free):
+                self.lead_in_ticks = None
                 return  # a later part's pickup, or its lead-in: not one of its bars
             if self.phase == SECOND_ENDING:
                 self.second += 1
@@ -377,7 +384,7 @@ class FormState:
         parts_before = len(self.closed)
         self._close_parts(token, music)
         if len(self.closed) > parts_before and free:
-            self.lead_in = free  # the part ended on a short bar: the next one lacks these notes
+            self.lead_in_ticks = free  # the part ended on a short bar: the next one lacks these notes
 
     def _close_parts(self, token: str, music: AbcState) -> None:
         if token in (":|", "::"):
@@ -394,7 +401,7 @@ class FormState:
 
     def _part_closed(self, *, repeated: bool, opened: bool) -> None:
         self.closed = (*self.closed, Part(self.bars, repeated))
-        self.lead_in = None
+        self.lead_in_ticks = None
         self.part += 1
         self.bars = 0
         self.phase = NO_ENDING
@@ -404,9 +411,24 @@ class FormState:
             self.need_open = not self.done and self.form.parts[self.part].repeated and not opened
 
     def _copy(self) -> FormState:
+        # Every slot spelled out: faster than a loop over the slots (a test checks none is left out).
         new = object.__new__(FormState)
-        for slot in self.__slots__:
-            setattr(new, slot, getattr(self, slot))
+        new.music = self.music
+        new.form = self.form
+        new.tonic = self.tonic
+        new.part = self.part
+        new.bars = self.bars
+        new.phase = self.phase
+        new.ending_at = self.ending_at
+        new.ending_len = self.ending_len
+        new.second = self.second
+        new.pickup_ticks = self.pickup_ticks
+        new.lead_in_ticks = self.lead_in_ticks
+        new.closed = self.closed
+        new.need_open = self.need_open
+        new.done = self.done
+        new.written_token = self.written_token
+        new._situation = self._situation
         return new
 
 
@@ -431,16 +453,17 @@ def tonic_of(prime: str) -> Tonic | None:
     return Tonic(key.tonic, key.tonic_alteration, key.alteration(key.tonic) == key.tonic_alteration)
 
 
-def _beat_units(music: AbcState) -> Fraction:
-    """One beat in units of L:: a dotted quarter in 6/8, 9/8 and 12/8 (compound meters), else a quarter (or the
-    whole bar, when that is shorter)."""
-    match = _METER.match(music.meter_text or "")
+@lru_cache(maxsize=64)
+def _beat_ticks(meter_text: str | None, meter: Fraction | None, unit: Fraction) -> Ticks:
+    """One beat in ticks: a dotted quarter in 6/8, 9/8 and 12/8 (compound meters), else a quarter (or the whole
+    bar, when that is shorter)."""
+    match = _METER.match(meter_text or "")
     compound = match is not None and int(match.group(2)) == 8 and int(match.group(1)) % 3 == 0 \
         and int(match.group(1)) > 3
     beat = Fraction(3, 8) if compound else Fraction(1, 4)
-    if music.meter is not None and beat > music.meter:
-        beat = music.meter
-    return beat / music.unit
+    if meter is not None and beat > meter:
+        beat = meter
+    return ticks(beat / unit)
 
 
 _METER = re.compile(r"^\s*(\d+)\s*/\s*(\d+)")

@@ -10,7 +10,8 @@ deliberately small subset of ABC that Debian's abc2midi reads without errors or 
 use more of ABC (it is read leniently and only tracked). Each accepted prefix can always be completed.
 
 The package: `grammar` (the tables), `kinds` (names for the states), `state` (`AbcState` and its public API),
-`reading` (how a character is read), `measure` (the bar arithmetic), `completion` (the closing-text search).
+`reading` (how a character is read), `measure` (the bar arithmetic), `ticks` (lengths as ints: what the bar
+arithmetic counts in), `completion` (the closing-text search).
 """
 
 from composer.model.constraint.grammar import (

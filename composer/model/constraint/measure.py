@@ -1,4 +1,7 @@
-"""How much of the bar is used, and what still fits in it: the bar arithmetic behind `AbcState`'s strict rules."""
+"""How much of the bar is used, and what still fits in it: the bar arithmetic behind `AbcState`'s strict rules.
+
+Lengths are counted in ticks (`ticks.py`), ints for everything the grammar writes.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +10,18 @@ from fractions import Fraction
 from composer.abc.keys import default_tuplet_time
 from composer.abc.lengths import length_suffix_value
 from composer.model.constraint import kinds
-from composer.model.constraint.grammar import (
-    BAR_TOKENS,
-    BROKEN_RATIOS,
-    CLOSED,
-    DURATION_PREFIXES,
-    DURATIONS,
-    FINAL_BARS,
-    GRID,
-    IMPLICIT,
-    OPEN,
+from composer.model.constraint.grammar import BAR_TOKENS, CLOSED, FINAL_BARS, IMPLICIT, OPEN
+from composer.model.constraint.ticks import (
+    BROKEN_SHIFTS,
+    DURATION_PREFIX_TICKS,
+    DURATION_TICKS,
+    GRID_TICKS,
+    TICKS,
+    Ticks,
+    exact,
+    host_shortest,
+    ticks,
+    times,
 )
 
 # The hot loop of constrained decoding reads these often: the enums' members from plain classes (see fast_lookup).
@@ -28,6 +33,7 @@ NoteFor = kinds.fast_lookup(kinds.NoteFor)
 _LONG_NOTE_NEEDED = (NoteFor.GRACE, NoteFor.ORNAMENT)
 #: Needs whose note abc2midi changes: no broken rhythm may follow it.
 _DECORATED = (NoteFor.GRACE, NoteFor.ORNAMENT, NoteFor.DECORATION)
+_ONE = Fraction(1)
 
 
 class BarMeasure:
@@ -35,11 +41,11 @@ class BarMeasure:
 
     __slots__ = ()
 
-    def _free(self) -> Fraction | None:
-        """Room left in the bar, or None when the bar is not measured."""
-        if self.bar_len is None or self.bar_unchecked:
+    def _free(self) -> Ticks | None:
+        """Room left in the bar (ticks), or None when the bar is not measured."""
+        if self.bar_ticks is None or self.bar_unchecked:
             return None
-        return self.bar_len - self.used - self.committed
+        return self.bar_ticks - self.used_ticks - self.committed_ticks
 
     def _tune_complete(self) -> bool:
         return (self.last == Last.BAR and self.last_bar in FINAL_BARS and self.repeat_open != OPEN
@@ -47,9 +53,9 @@ class BarMeasure:
                 and not self.in_chord and not self.in_grace and self.tuplet_left == 0
                 and self.broken_value is None and self.bars_closed >= 1)
 
-    def _event_ok(self, value: Fraction) -> bool:
-        """Whether a note, rest or chord of `value` units fits here (strict rules)."""
-        if self.need_note in _LONG_NOTE_NEEDED and (value < 1 or value * self.unit < Fraction(1, 8)):
+    def _event_ok(self, value: Ticks) -> bool:
+        """Whether a note, rest or chord of `value` ticks fits here (strict rules)."""
+        if self.need_note in _LONG_NOTE_NEEDED and value < host_shortest(self.unit):
             return False  # abc2midi plays grace notes and ornaments inside their host note
         if self.broken_value is not None:
             return value == self.broken_value
@@ -69,7 +75,7 @@ class BarMeasure:
         free = self._free()
         if free is None:
             return True
-        need = GRID * (self.tuplet_left * self.tuplet_factor if self.tuplet_left else 1)
+        need = GRID_TICKS * self.tuplet_left * self.tuplet_factor if self.tuplet_left else GRID_TICKS
         return need <= free
 
     def _host_possible(self) -> bool:
@@ -77,15 +83,15 @@ class BarMeasure:
         if self.tuplet_left or self.broken_value is not None:
             return False
         free = self._free()
-        return free is None or free >= max(Fraction(1), 1 / (8 * self.unit))
+        return free is None or free >= host_shortest(self.unit)
 
     def _duration_viable_outer(self) -> bool:
         """Whether some duration after a chord's `]` would fit."""
-        return any(self._event_ok(v) for v in DURATION_PREFIXES[""][1])
+        return any(self._event_ok(v) for v in DURATION_PREFIX_TICKS[""][1])
 
     def _duration_viable(self, dur: str) -> bool:
         """Whether a note whose duration text starts with `dur` can still be completed validly."""
-        entry = DURATION_PREFIXES.get(dur)
+        entry = DURATION_PREFIX_TICKS.get(dur)
         if entry is None:
             return False
         smallest, values = entry
@@ -98,7 +104,7 @@ class BarMeasure:
         if self.pitch == "chord":
             if self.chord_inner_dur and dur:
                 return False
-            return any(self._event_ok(v * self.chord_value) for v in values)
+            return any(self._event_ok(times(v, self.chord_value)) for v in values)
         if self.broken_value is not None:
             return self.broken_value in values
         if self.tuplet_left and self.tuplet_value is not None:
@@ -108,7 +114,7 @@ class BarMeasure:
 
     def _tuplet_fits(self, p: int, q: int, r: int) -> bool:
         free = self._free()
-        return free is None or r * GRID * Fraction(q, p) <= free
+        return free is None or r * GRID_TICKS * q <= free * p  # r notes of GRID × q/p each (p > 0)
 
     def _start_tuplet(self, text: str) -> None:
         parts = text[1:].split(":")
@@ -126,24 +132,30 @@ class BarMeasure:
         self.last = Last.TUPLET
 
     def _start_broken(self, text: str) -> None:
-        k = BROKEN_RATIOS.get(text)
-        if k is None or self.last_time is None or self.last_value is None:
+        shifts = BROKEN_SHIFTS.get(text)
+        if shifts is None or self.last_time is None or self.last_value is None:
             return
-        self.used += self.last_time * (k - 1)
-        self.broken_mult = 2 - k
+        gain, mult = shifts
+        self.used_ticks += exact(self.last_time * gain)
+        self.broken_mult = mult
         self.broken_value = self.last_value
-        self.committed += self.last_value * (2 - k)
+        self.committed_ticks += exact(self.last_value * mult)
         self.last = Last.BROKEN
 
     def _end_note(self) -> bool:
         """The pending note (or rest, or chord) is complete: account for it."""
         strict = self.strict
         dur = self.text
-        value = DURATIONS.get(dur) if strict else length_suffix_value(dur) if dur else Fraction(1)
+        if strict:
+            value = DURATION_TICKS.get(dur)
+        else:
+            value = length_suffix_value(dur) if dur else 1
+            if value is not None:
+                value = ticks(value)
         if value is None:
             if strict:
                 return False
-            value = Fraction(1)
+            value = TICKS
         pitch = self.pitch
         self.kind, self.text, self.pitch = Kind.NONE, "", ""
         if self.in_grace and pitch != "chord":
@@ -163,15 +175,15 @@ class BarMeasure:
             return True
         if pitch == "chord":
             self.in_chord = False
-            value = value * (self.chord_value or Fraction(1))
+            value = times(value, self.chord_value or TICKS)
             pitch = "[]"
         if pitch == "Z":
             self.bar_unchecked = True
-            value = Fraction(0)
+            value = 0
         return self._event(value, pitch)
 
-    def _event(self, value: Fraction, pitch: str) -> bool:
-        """A note, rest or chord of `value` units sounds: check and account for its time."""
+    def _event(self, value: Ticks, pitch: str) -> bool:
+        """A note, rest or chord of `value` ticks sounds: check and account for its time."""
         strict = self.strict
         if strict and not self._event_ok(value):
             return False
@@ -183,28 +195,28 @@ class BarMeasure:
             self.bar_accidental = True
         hosted = self.need_note in _DECORATED or pitch == "z"
         if self.broken_value is not None:
-            time = value * (self.broken_mult or 1)
-            self.committed = max(Fraction(0), self.committed - self.broken_value * (self.broken_mult or 1))
+            time = exact(value * (self.broken_mult or 1))
+            self.committed_ticks = max(0, self.committed_ticks - exact(self.broken_value * (self.broken_mult or 1)))
             self.broken_value = self.broken_mult = None
-            self.used += time
+            self.used_ticks += time
             self.last_time = None  # a broken pair's second note cannot start another pair
         elif self.tuplet_left:
-            time = value * self.tuplet_factor
+            time = exact(value * self.tuplet_factor)
             if self.tuplet_value is None:
                 self.tuplet_value = value
-                self.committed += (self.tuplet_left - 1) * time
+                self.committed_ticks += (self.tuplet_left - 1) * time
             else:
-                self.committed = max(Fraction(0), self.committed - time)
-            self.used += time
+                self.committed_ticks = max(0, self.committed_ticks - time)
+            self.used_ticks += time
             self.tuplet_left -= 1
             if not self.tuplet_left:
                 self.tuplet_value = None
-                self.tuplet_factor = Fraction(1)
-                self.committed = Fraction(0) if self.broken_value is None else self.committed
+                self.tuplet_factor = _ONE
+                self.committed_ticks = 0 if self.broken_value is None else self.committed_ticks
             self.last_time = None  # no broken rhythm inside or right after a tuplet
         else:
-            if self.bar_len is not None:
-                self.used += value
+            if self.bar_ticks is not None:
+                self.used_ticks += value
             self.last_time = value
         if hosted:
             self.last_time = None  # abc2midi changes decorated notes and rests: no broken rhythm after them

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections import deque
 from fractions import Fraction
-from itertools import repeat
-from operator import attrgetter
 
 import numpy as np
 
@@ -15,6 +12,7 @@ from composer.model.constraint.grammar import BAR_TOKENS, GRID, IMPLICIT
 from composer.model.constraint.kinds import Kind, Last, NoteFor
 from composer.model.constraint.measure import BarMeasure
 from composer.model.constraint.reading import TokenReader
+from composer.model.constraint.ticks import GRID_TICKS, Ticks, ticks, units
 from composer.model.vocab import VOCAB
 
 
@@ -24,16 +22,18 @@ class AbcState(TokenReader, BarMeasure):
     A state never changes once returned (advance works on a copy), so states may be kept, shared and used as
     cache keys. `strict` states enforce the generation grammar; lenient ones (used for a prime) only track. How a
     character is read lives in `TokenReader` (reading.py), what fits in the bar in `BarMeasure` (measure.py).
+    Lengths are held in ticks (`ticks.py`: `bar_ticks`, `used_ticks`, `committed_ticks`, and the values of notes,
+    chords, tuplets and broken pairs); `bar_len`, `used` and `committed` give them in units of L:.
     """
 
     __slots__ = (
-        "strict", "meter", "unit", "bar_len", "meter_text",
+        "strict", "meter", "unit", "bar_ticks", "meter_text",
         "kind", "text", "pitch", "line_start", "after_space", "last", "newline_since_bar", "ended",
         "must_end", "need_note",
         "in_chord", "chord_value", "chord_count", "chord_inner_dur", "in_grace", "grace_count",
         "slur", "tuplet_left", "tuplet_factor", "tuplet_value", "broken_mult", "broken_value", "tie_pitch",
         "last_value", "last_time", "last_pitch",
-        "used", "committed", "bar_notes", "bar_accidental", "pickup_ok", "bar_unchecked",
+        "used_ticks", "committed_ticks", "bar_notes", "bar_accidental", "pickup_ok", "bar_unchecked",
         "repeat_open", "ending", "need_second", "last_bar", "continued", "symbols_used", "line_len",
         "bars_closed", "chars", "swung",
     )
@@ -42,8 +42,8 @@ class AbcState(TokenReader, BarMeasure):
 
     def _start_bar(self) -> None:
         """Nothing counted yet in the bar that begins."""
-        self.used = Fraction(0)
-        self.committed = Fraction(0)
+        self.used_ticks = 0
+        self.committed_ticks = 0
         self.bar_notes = False
         self.bar_accidental = False
         self.bar_unchecked = False
@@ -52,7 +52,7 @@ class AbcState(TokenReader, BarMeasure):
         self.strict = strict
         self.meter: Fraction | None = None
         self.unit = Fraction(1, 8)
-        self.bar_len: Fraction | None = None
+        self.bar_ticks: Ticks | None = None
         self.meter_text: str | None = None
         self.kind = Kind.NONE
         self.text = ""
@@ -65,7 +65,7 @@ class AbcState(TokenReader, BarMeasure):
         self.must_end = False
         self.need_note = NoteFor.NONE
         self.in_chord = False
-        self.chord_value: Fraction | None = None
+        self.chord_value: Ticks | None = None
         self.chord_count = 0
         self.chord_inner_dur = False
         self.in_grace = False
@@ -73,12 +73,12 @@ class AbcState(TokenReader, BarMeasure):
         self.slur = 0
         self.tuplet_left = 0
         self.tuplet_factor = Fraction(1)
-        self.tuplet_value: Fraction | None = None
+        self.tuplet_value: Ticks | None = None
         self.broken_mult: Fraction | None = None
-        self.broken_value: Fraction | None = None
+        self.broken_value: Ticks | None = None
         self.tie_pitch: str | None = None
-        self.last_value: Fraction | None = None
-        self.last_time: Fraction | None = None
+        self.last_value: Ticks | None = None
+        self.last_time: Ticks | None = None
         self.last_pitch = ""
         self._start_bar()
         self.pickup_ok = True
@@ -112,9 +112,9 @@ class AbcState(TokenReader, BarMeasure):
         """This state with the generation grammar on (a bar the prime left unmeasurable is not checked)."""
         new = self._copy()
         new.strict = True
-        if new.bar_len is not None:
-            free = new.bar_len - new.used - new.committed
-            if free < 0 or free % GRID:
+        if new.bar_ticks is not None:
+            free = new.bar_ticks - new.used_ticks - new.committed_ticks
+            if free < 0 or free % GRID_TICKS:
                 new.bar_unchecked = True
         return new
 
@@ -145,6 +145,25 @@ class AbcState(TokenReader, BarMeasure):
         if not self.strict:
             return True
         return self._tune_complete()
+
+    @property
+    def bar_len(self) -> Fraction | None:
+        """The bar's length in units of L:, or None when bars are not measured."""
+        return None if self.bar_ticks is None else units(self.bar_ticks)
+
+    @bar_len.setter
+    def bar_len(self, value: Fraction | None) -> None:
+        self.bar_ticks = None if value is None else ticks(value)
+
+    @property
+    def used(self) -> Fraction:
+        """The time the bar's notes took so far, in units of L:."""
+        return units(self.used_ticks)
+
+    @property
+    def committed(self) -> Fraction:
+        """The time a tuplet or broken pair under way still takes, in units of L:."""
+        return units(self.committed_ticks)
 
     @property
     def bars_done(self) -> int:
@@ -179,8 +198,55 @@ class AbcState(TokenReader, BarMeasure):
     # ------------------------------------------------------------------ internals
 
     def _copy(self) -> AbcState:
+        # Every slot spelled out: several times faster than a loop over the slots (a test checks none is left out).
         new = object.__new__(AbcState)
-        deque(map(setattr, repeat(new), self.__slots__, _ALL_SLOTS(self)), maxlen=0)
+        new.strict = self.strict
+        new.meter = self.meter
+        new.unit = self.unit
+        new.bar_ticks = self.bar_ticks
+        new.meter_text = self.meter_text
+        new.kind = self.kind
+        new.text = self.text
+        new.pitch = self.pitch
+        new.line_start = self.line_start
+        new.after_space = self.after_space
+        new.last = self.last
+        new.newline_since_bar = self.newline_since_bar
+        new.ended = self.ended
+        new.must_end = self.must_end
+        new.need_note = self.need_note
+        new.in_chord = self.in_chord
+        new.chord_value = self.chord_value
+        new.chord_count = self.chord_count
+        new.chord_inner_dur = self.chord_inner_dur
+        new.in_grace = self.in_grace
+        new.grace_count = self.grace_count
+        new.slur = self.slur
+        new.tuplet_left = self.tuplet_left
+        new.tuplet_factor = self.tuplet_factor
+        new.tuplet_value = self.tuplet_value
+        new.broken_mult = self.broken_mult
+        new.broken_value = self.broken_value
+        new.tie_pitch = self.tie_pitch
+        new.last_value = self.last_value
+        new.last_time = self.last_time
+        new.last_pitch = self.last_pitch
+        new.used_ticks = self.used_ticks
+        new.committed_ticks = self.committed_ticks
+        new.bar_notes = self.bar_notes
+        new.bar_accidental = self.bar_accidental
+        new.pickup_ok = self.pickup_ok
+        new.bar_unchecked = self.bar_unchecked
+        new.repeat_open = self.repeat_open
+        new.ending = self.ending
+        new.need_second = self.need_second
+        new.last_bar = self.last_bar
+        new.continued = self.continued
+        new.symbols_used = self.symbols_used
+        new.line_len = self.line_len
+        new.bars_closed = self.bars_closed
+        new.chars = self.chars
+        new.swung = self.swung
         return new
 
     def _set_meter(self, meter: str | None) -> None:
@@ -197,10 +263,10 @@ class AbcState(TokenReader, BarMeasure):
 
     def _update_bar_len(self) -> None:
         if self.meter is None or not self.unit:
-            self.bar_len = None
+            self.bar_ticks = None
             return
         bar = self.meter / self.unit
-        self.bar_len = bar if bar % GRID == 0 else None
+        self.bar_ticks = ticks(bar) if bar % GRID == 0 else None
 
     def _apply_field(self, name: str, value: str) -> None:
         if name == "M":
@@ -212,4 +278,3 @@ class AbcState(TokenReader, BarMeasure):
 
 
 _MASK_CACHE: dict[tuple, np.ndarray] = {}
-_ALL_SLOTS = attrgetter(*AbcState.__slots__)
