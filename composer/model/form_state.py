@@ -99,6 +99,7 @@ class FormState:
         state = self
         new = state._copy()
         new.music = state.music.constrained()
+        new._situation = None  # the lenient reading's situation, if it was asked for, is not this one's
         if new.music.kind == Kind.BAR:  # the prime ends on a bar line: as written, it stands whatever the form
             new.written_token = new.music.text
         if form is not None:

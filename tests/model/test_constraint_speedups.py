@@ -9,6 +9,7 @@ import pytest
 from composer.model.canonical import canonical_header
 from composer.model.constraint import AbcState
 from composer.model.form_state import FormState
+from composer.model.vocab import VOCAB
 
 REEL = canonical_header("Reel", "4/4", "1/8", "D")
 
@@ -34,3 +35,11 @@ def test_a_prime_with_lengths_off_the_tick_grid_is_read_exactly():
     state = AbcState.for_prime(REEL + "(11:7:11 A/A/A/A/A/A/A/A/A/A/A/ ", strict=False)
     assert state.used == Fraction(7, 2) and state.tuplet_left == 0
     assert FormState.for_prime(REEL + "A>B|d8|", strict=False).pickup == 2
+
+
+def test_a_kept_state_does_not_reuse_the_lenient_readings_cached_mask():
+    prime = REEL + "|:d2f2 a2f2|"
+    reading = FormState.for_prime(prime, strict=False)
+    reading.allowed_mask()  # caches the lenient situation
+    kept = reading.kept(prime, None)
+    assert [bool(b) for b in kept.allowed_mask()] == [kept.advance(ch) is not None for ch in VOCAB]
