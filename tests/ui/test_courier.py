@@ -22,9 +22,8 @@ _STRESS = textwrap.dedent(
     from PySide6.QtWidgets import QApplication
     from composer.abc.tunebook import read_string
     from composer.audio.performance import build_performance
-    from composer.ui.playback.playback_jobs import PREPARE, PlaybackJobs
     from composer.ui.playback.transport import QtPlayer
-    from composer.ui.jobs import NewestOnly
+    from composer.ui.jobs import Job, NewestOnly
 
     app = QApplication([])
     answered = []
@@ -38,17 +37,16 @@ _STRESS = textwrap.dedent(
         owner = QObject()
         jobs = NewestOnly(owner)
         jobs.finished.connect(lambda lane, result: answered.append(lane))
-        playback_jobs = PlaybackJobs(owner)
-        playback_jobs.done.connect(lambda *done: answered.append("playback"))
+        job = Job(work, random.random() * 0.0005, lane="wav-export", request=round_number, parent=owner)
+        job.result.connect(lambda answer: answered.append("job"))  # playback's WAV export is such a Job
         jobs.submit("a", work, random.random() * 0.0005)
-        jobs.submit("b", work, random.random() * 0.0005)
-        playback_jobs.submit(PREPARE, round_number, work, random.random() * 0.0005)
+        jobs.submit("prepare", work, random.random() * 0.0005)  # playback's prepare lane, on the slow executor
+        job.start()
         player = QtPlayer(owner) if round_number % 5 == 0 else None  # each player is a thread of its own
         if player is not None:
             player.positionChanged.connect(lambda position: answered.append("player"))
             player.load(performance)
         time.sleep(random.random() * 0.0005)
-        playback_jobs.stop()  # its thread ends after the job
         if round_number % 3 == 0:
             app.processEvents()  # some answers arrive before their receiver goes
         shiboken6.delete(owner)

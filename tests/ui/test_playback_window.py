@@ -384,3 +384,59 @@ def test_playback_works_from_a_document_alone_and_asks_the_views_to_follow(qtbot
         assert marks[-1] is None
     finally:
         playback.shutdown()
+
+
+def test_a_newer_prepare_request_supersedes_older_ones_and_only_its_answer_is_applied(qtbot, settings, file_output,
+                                                                                      examples):
+    """Through the job system, on the real tunebook: three builds asked for in a row (the cursor in the first,
+    second, then third tune). The first is running when the others come, so its answer is dropped; the second
+    waits and is replaced by the third before it starts; only the third reaches the transport."""
+    from PySide6.QtGui import QTextDocument
+
+    from composer.ui.document import Document
+    from composer.ui.jobs import INTERACTIVE, NewestOnly, executor_for
+    from composer.ui.playback.playback import PREPARE, Playback
+
+    text = QTextDocument()
+    text.setPlainText(examples.read_text(encoding="utf-8"))
+    document = Document(text.toPlainText, NewestOnly())
+    playback = Playback(document, settings)
+    qtbot.addWidget(playback.toolbar)
+    try:
+        assert executor_for(PREPARE) is not INTERACTIVE  # a build never delays engraving or checking
+        tunes = read_tunebook(examples).tunes[:3]
+        prepared, answers = [], []
+        playback.prepared.connect(prepared.append)
+        playback.jobs.answered.connect(answers.append)
+        requests = []
+        for tune in tunes:
+            document.move_cursor(tune.line + 1, 1)
+            requests.append(playback.prepare_now())
+        with qtbot.waitSignal(playback.prepared, timeout=20_000):
+            pass
+        assert playback.jobs.is_idle() and playback.jobs.dropped == 2
+        assert [answer.request for answer in answers] == [requests[-1]]
+        assert [p.line for p in prepared] == [tunes[2].line] and playback.current is prepared[0]
+        assert playback.transport.performance is prepared[0].performance
+    finally:
+        playback.shutdown()
+
+
+def test_two_wav_exports_to_different_files_both_write(qtbot, playing_window, tmp_path):
+    """A second WAV export asked for while the first runs is a job of its own: neither replaces the other."""
+    from composer.ui.jobs import INTERACTIVE, executor_for
+    from composer.ui.playback.playback import WAV_EXPORT
+
+    window = playing_window
+    assert executor_for(WAV_EXPORT) is not INTERACTIVE
+    first, second = tmp_path / "first.wav", tmp_path / "second.wav"
+    exported = []
+    window.playback.wav_exported.connect(exported.append)
+    window.playback.export_wav(first)
+    window.editor.go_to(window.book.tunes[1].line + 1, 1)
+    window.playback.export_wav(second)
+    assert window.playback.progress.isVisible()
+    qtbot.waitUntil(lambda: len(exported) == 2, timeout=60_000)
+    assert sorted(exported) == sorted([str(first), str(second)])
+    assert not window.playback.progress.isVisible()
+    assert len(read_wav(first)[0]) > 44100 and len(read_wav(second)[0]) > 44100

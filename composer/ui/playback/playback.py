@@ -2,15 +2,17 @@
 from the cursor's bar, File → Export → WAV in the background, and the audio settings.
 
 `Playback` gets the Document and the Settings, never the window. It builds the tune under the cursor off the UI
-thread (`prepare_tune_at`, in its own worker thread) and hands the performance to the TransportBar. It
-builds after a quiet moment for a new tune and for every edit, so the bar count follows the text (an edit
-while playing goes on from the same bar); a new document clears the transport. While playing, every melody
-note that starts is announced as a `Sounding` value (`mark_requested`: the window marks its symbol in the staff
-and its text in the editor) and, until the person moves the cursor or types, as `follow_requested(line, column)`
-(the window moves the editor cursor there: no focus change, no undo step); stopping asks for the mark to go
-(`mark_requested(None)`, then `stopped`). Messages for the status bar come out as `status_message(text, ms)`.
-Audio problems are said once there and in the transport bar; the window keeps working and still exports MIDI
-and WAV. The window adds `toolbar`, `progress` and `actions` where it wants them.
+thread (`prepare_tune_at`, newest-only in the `prepare` lane of its own `NewestOnly`, on the job system's slow
+executor, so engraving and checking never wait for it) and hands the performance to the TransportBar. It builds
+after a quiet moment for a new tune and for every edit, so the bar count follows the text (an edit while playing
+goes on from the same bar); a new document clears the transport. While playing, every melody note that starts is
+announced as a `Sounding` value (`mark_requested`: the window marks its symbol in the staff and its text in the
+editor) and, until the person moves the cursor or types, as `follow_requested(line, column)` (the window moves the
+editor cursor there: no focus change, no undo step); stopping asks for the mark to go (`mark_requested(None)`,
+then `stopped`). Messages for the status bar come out as `status_message(text, ms)`. Audio problems are said once
+there and in the transport bar; the window keeps working and still exports MIDI and WAV. Each WAV export is a
+`Job` of its own on the slow executor: every request writes its file, none replaces another. The window adds
+`toolbar`, `progress` and `actions` where it wants them.
 """
 
 from __future__ import annotations
@@ -32,8 +34,9 @@ from composer.errors import AudioError
 from composer.export import ExportOptions, export_text
 from composer.notation.time_limit import EXPORT_TIME_LIMIT, ExportCancelled, run_with_time_limit
 from composer.ui.document import Document
+from composer.ui.jobs import Answer, Job, NewestOnly
 from composer.ui.playback.audio_settings import AudioOutput, AudioSettingsDialog
-from composer.ui.playback.playback_jobs import EXPORT, PREPARE, PlaybackJobs, PreparedTune, prepare_tune_at
+from composer.ui.playback.prepared import PreparedTune, prepare_tune_at
 from composer.ui.playback.transport import Preferences, TransportBar
 from composer.ui.settings import Settings
 
@@ -46,6 +49,10 @@ STOPPED_EDIT_DELAY_MS = 1500
 EXPORT_WAIT_AT_CLOSE = 60.0
 PREFERENCES_GROUP = "playback"
 WAV_FILTER = "WAV audio (*.wav)"
+#: The job lanes: building the tune under the cursor (newest only) and WAV exports (every one runs). Neither is
+#: an interactive lane, so both run on the slow executor (`composer.ui.jobs.executor_for`).
+PREPARE = "prepare"
+WAV_EXPORT = "wav-export"
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,15 @@ class Sounding:
     column: int
     length: int
     tune_line: int
+
+
+@dataclass
+class _WavExport:
+    """A WAV export running: its job, the file it writes and the event that cancels it."""
+
+    job: Job
+    path: str
+    cancelled: threading.Event
 
 
 class Playback(QObject):
@@ -86,11 +102,10 @@ class Playback(QObject):
         self._resuming = False
         self._cursor_follows = True
         self._moving_cursor = False
-        self._exports: dict[int, tuple[str, threading.Event]] = {}
-        self._export_cancels: dict[int, threading.Event] = {}
+        self._exports: dict[int, _WavExport] = {}  # by request number
         #: WAV exports render in a child process stopped after this many seconds (or by cancel_wav_exports).
         self.export_time_limit = EXPORT_TIME_LIMIT
-        self._requests = 0
+        self._export_requests = 0
         self._unplayable = False  # the transport bar says the tune under the cursor cannot be played
 
         soundfont, problem = self._soundfont_choice()
@@ -107,8 +122,8 @@ class Playback(QObject):
         self.progress.hide()
         self.actions: list[QAction] = []  # for the window to add, so their shortcuts work everywhere in it
         self._build_actions()
-        self.jobs = PlaybackJobs(self)
-        self.jobs.done.connect(self._on_done)
+        self.jobs = NewestOnly(self)
+        self.jobs.on(PREPARE, result=self._take, failed=self._unplayable_tune)
         self.transport.play_handler = self.toggle_play
 
         self._prepare_timer = QTimer(self)
@@ -185,13 +200,13 @@ class Playback(QObject):
         self._dirty = True
         self._prepare_timer.start(PREPARE_DELAY_MS)
 
-    def prepare_now(self) -> None:
-        """Build the tune under the cursor for playing now (in the background); `prepared` follows."""
+    def prepare_now(self) -> int:
+        """Build the tune under the cursor for playing now (in the background); `prepared` follows, unless a
+        newer request replaces this one first. Returns the request number."""
         self._prepare_timer.stop()
         self._dirty = False
         self._building = True
-        self._requests += 1
-        self.jobs.submit(PREPARE, self._requests, prepare_tune_at, self.document.text, self.document.cursor[0])
+        return self.jobs.submit(PREPARE, prepare_tune_at, self.document.text, self.document.cursor[0])
 
     def _take(self, prepared: PreparedTune | None) -> None:
         self._building = False
@@ -363,37 +378,36 @@ class Playback(QObject):
         soundfont, problem = self._soundfont_choice()
         if problem:
             self.transport.report_problem(problem)
-        self._requests += 1
-        cancelled = self._export_cancels[self._requests] = threading.Event()
+        self._export_requests += 1
+        number = self._export_requests
         options = ExportOptions(suffix=".wav", line=tune.line, soundfont=soundfont,
                                 program=self.transport.player.program, speed=factor if factor > 0 else 1.0)
+        cancelled = threading.Event()
         render = functools.partial(run_with_time_limit, export_text, limit=self.export_time_limit,
                                    cancelled=cancelled)
-        finished = self.jobs.submit(EXPORT, self._requests, render, self.document.text, os.fspath(path), options)
-        self._exports[self._requests] = (os.fspath(path), finished)
+        job = Job(render, self.document.text, os.fspath(path), options, lane=WAV_EXPORT, request=number, parent=self)
+        self._exports[number] = _WavExport(job, os.fspath(path), cancelled)
+        job.result.connect(self._wav_written)
+        job.failed.connect(functools.partial(self._wav_not_written, number))
+        job.finished.connect(job.deleteLater)
+        job.start()
         self.progress.show()
         self.status_message.emit(f"Exporting WAV to {Path(path).name}…", 0)
-        return self._requests
+        return number
 
-    # ------------------------------------------------------------------------------------------- jobs
-    @Slot(str, int, object, object)
-    def _on_done(self, kind: str, number: int, result, error: Exception | None) -> None:
-        if kind == PREPARE:
-            if number != self.jobs.newest_prepare:
-                return  # a newer version is on its way
-            if error is None:
-                self._take(result)
-            else:
-                self._unplayable_tune(error)
-        elif number in self._exports:
-            path, _finished = self._exports.pop(number)
-            self._export_cancels.pop(number, None)
-            self.progress.setVisible(bool(self._exports))
-            if error is None:
-                self.status_message.emit(f"Exported {path}", 5000)
-                self.wav_exported.emit(path)
-            else:
-                self._export_failed(path, error)
+    def _end_export(self, number: int) -> str:
+        """Forget the export `number` (it has ended) and return the file it was writing."""
+        export = self._exports.pop(number)
+        self.progress.setVisible(bool(self._exports))
+        return export.path
+
+    def _wav_written(self, answer: Answer) -> None:
+        path = self._end_export(answer.request)
+        self.status_message.emit(f"Exported {path}", 5000)
+        self.wav_exported.emit(path)
+
+    def _wav_not_written(self, number: int, error: Exception) -> None:
+        self._export_failed(self._end_export(number), error)
 
     def _unplayable_tune(self, error: Exception) -> None:
         self._building = False
@@ -406,8 +420,8 @@ class Playback(QObject):
 
     def cancel_wav_exports(self) -> None:
         """Stop the WAV exports that are running (their child processes end; no file is left half written)."""
-        for cancelled in self._export_cancels.values():
-            cancelled.set()
+        for export in self._exports.values():
+            export.cancelled.set()
 
     def _export_failed(self, path: str, error: Exception) -> None:
         if isinstance(error, ExportCancelled):
@@ -426,7 +440,7 @@ class Playback(QObject):
     def shutdown(self) -> None:
         """Stop playing and release FluidSynth (the window is closing); let running WAV exports finish."""
         self._prepare_timer.stop()
+        self.jobs.on(PREPARE)  # a build still running is not handed to the released transport
         self.transport.shutdown()
-        for _path, finished in list(self._exports.values()):
-            finished.wait(EXPORT_WAIT_AT_CLOSE)
-        self.jobs.stop()
+        for export in list(self._exports.values()):
+            export.job.wait(EXPORT_WAIT_AT_CLOSE)
