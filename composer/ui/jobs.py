@@ -6,7 +6,7 @@
 - `NewestOnly` keeps one lane per kind of work where only the newest request is answered (engraving, checking,
   previews): a request made while its lane is busy waits, replacing any older waiting request.
 - Interactive work (engrave, check, parse, preview) and slow work (export, model load, torch) run on separate
-  executors, so a music21 export never delays engraving.
+  executors, so a music21 export never delays engraving; sampling candidates (the `generate` lane) has a third.
 - Work in a child process (fine-tuning) is a `composer.ui.process_job.ProcessJob`: the same signals, with each
   JSON line the child prints as `progress`, and pause, resume and cancel-then-kill.
 
@@ -35,13 +35,16 @@ from composer.ui.courier import call_in_ui_thread, prepare_courier
 INTERACTIVE = ThreadPoolExecutor(max_workers=2, thread_name_prefix="composer-interactive")
 #: Work that may take seconds: exports, imports, model loads, torch imports, samples.
 SLOW = ThreadPoolExecutor(max_workers=2, thread_name_prefix="composer-slow")
+#: Sampling candidates (seconds to minutes): its own thread, so it neither delays engraving nor waits behind exports.
+GENERATE = ThreadPoolExecutor(max_workers=1, thread_name_prefix="composer-generate")
 
 #: How often the GIL changes hands while a job runs (seconds). The UI thread calls into Python many times an
 #: event (overridden paint, resize and key handlers); with the default 5 ms, each call may wait that long for a
 #: worker parsing or checking in pure Python, and one layout pass of the window stalled ~100 ms.
 GIL_SWITCH_SECONDS = 0.0005
 
-#: Lanes of `NewestOnly` that run on the interactive executor; every other lane runs on the slow one.
+#: Lanes of `NewestOnly` that run on the interactive executor; every other lane runs on the slow one, except
+#: `generate`, which has its own.
 INTERACTIVE_LANES = frozenset({"parse", "engrave", "check", "preview", "audition", "form", "suggest"})
 
 
@@ -79,6 +82,8 @@ class Answer:
 
 def executor_for(lane: str) -> Executor:
     """The executor a lane's work runs on."""
+    if lane == "generate":
+        return GENERATE
     return INTERACTIVE if lane in INTERACTIVE_LANES else SLOW
 
 

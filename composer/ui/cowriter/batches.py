@@ -14,6 +14,7 @@ from composer.model.generate import Finished, Sampled, Started
 from composer.model.generation_plan import GenerationPlan, Mode, Placement
 from composer.ui.cowriter.candidate_card import bar_count
 from composer.ui.cowriter.generation_job import GenerationJob
+from composer.ui.jobs import Answer
 
 if TYPE_CHECKING:
     from composer.ui.cowriter.previews import Preview
@@ -85,6 +86,7 @@ class BatchRunner(QObject):
         self.job: GenerationJob | None = None
         self.batch: Batch | None = None
         self.slots: list[int] = []
+        self._requests = 0
 
     @property
     def busy(self) -> bool:
@@ -96,10 +98,12 @@ class BatchRunner(QObject):
 
     def start(self, batch: Batch, plan: GenerationPlan, slots: list[int]) -> None:
         """Sample `plan` into the candidates `slots` of `batch` (the plan's candidate i fills slot i)."""
-        job = GenerationJob(batch.model_path, plan.request)
-        job.events.connect(self._on_events)
-        job.ended.connect(self._on_ended)
+        self._requests += 1
+        job = GenerationJob(batch.model_path, plan.request, request=self._requests, parent=self)
+        job.progress.connect(self._on_events)
+        job.result.connect(self._on_result)
         job.failed.connect(self._on_failed)
+        job.finished.connect(job.deleteLater)
         self.job = job
         self.batch = batch
         self.slots = slots
@@ -158,9 +162,9 @@ class BatchRunner(QObject):
                 self.provider_seen.emit(event.provider)
         self.grew.emit(batch, touched)
 
-    def _on_ended(self, how: str) -> None:
-        if self.sender() is self.job:
-            self._finish(how)
+    def _on_result(self, answer: Answer) -> None:
+        if self.job is not None and answer.request == self.job.request:
+            self._finish(answer.value or "cancelled")  # None: cancel() stopped the job between two batches
 
     def _on_failed(self, error: Exception) -> None:
         if self.sender() is self.job:
@@ -173,8 +177,8 @@ class BatchRunner(QObject):
         if batch is None:
             return
         batch.state = how
-        if how == "failed":
-            for slot in self.slots:
+        if how != "done":
+            for slot in self.slots:  # "failed"; or "cancelled" when the job stopped before the stream said so
                 if batch.candidates[slot].reason is None:
-                    batch.candidates[slot].reason = "failed"
+                    batch.candidates[slot].reason = how
         self.ended.emit(batch, how, message)
