@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from composer.ui.cowriter.batches import Candidate
 
 _BAR_LINE = re.compile(r"::|:*\|+[:\]]*|\[\|")
+_MUSIC = re.compile(r"[A-Ga-gzxZ]")
 PLACEMENT_LABELS = {
     "cursor": "Insert at the Cursor",
     "selection": "Replace the Selection",
@@ -37,8 +38,10 @@ REASON_LABELS = {"end": "complete", "bars": "bars done", "chars": "length limit"
 
 
 def bar_count(text: str) -> int:
-    """Bar lines written in `text` (a repeat sign counts once)."""
-    return len(_BAR_LINE.findall(re.sub(r'"[^"]*"', "", text)))
+    """Bars written in `text`: the bar lines that close some music (a repeat sign counts once; a part's
+    opening `|:` after the previous part's `:|` closes nothing and does not count)."""
+    pieces = _BAR_LINE.split(re.sub(r'"[^"]*"|![^!\n]*!|\+[^+\n]*\+', "", text))
+    return sum(1 for piece in pieces[:-1] if _MUSIC.search(piece))
 
 
 def fixed_font():
