@@ -10,6 +10,9 @@ import pytest
 
 from composer.abc.tunebook import read_tunebook
 from composer.cli import main
+from composer.model.form import Part
+from composer.model.form_plan import written_form
+from composer.paths import default_model_path
 
 KESH = """X:3
 T:The Kesh
@@ -231,3 +234,33 @@ def test_score_skips_a_megabyte_tune_with_a_word_and_scores_the_rest(tiny_onnx_m
     out, err = capsys.readouterr()
     assert out.startswith("nats_per_char=") and out.rstrip().endswith("tunes=1")
     assert f"{book}:9" in err and "skipped" in err
+
+
+shipped_model = pytest.mark.skipif(not default_model_path().is_file(), reason="the shipped model is not there")
+
+
+@shipped_model
+@pytest.mark.parametrize(("form", "part_bars", "parts"), [
+    ("AB", "4", (Part(4, False), Part(4, False))),
+    ("AABB", "8", (Part(8, True), Part(8, True))),
+    ("ABC", "4,8,4", (Part(4, False), Part(8, False), Part(4, False))),
+])
+def test_generate_writes_the_form_asked_for(form, part_bars, parts, tmp_path, capsys):
+    out = tmp_path / "new.abc"
+    code = main(["generate", "--meter", "6/8", "--key", "G", "--form", form, "--part-bars", part_bars,
+                 "--seed", "3", "-o", str(out)])
+    assert code == 0
+    (tune,) = read_tunebook(out).tunes
+    assert written_form(tune.text()).parts == parts
+    assert f"form: {form}" in capsys.readouterr().err
+
+
+@shipped_model
+def test_continue_with_a_form_writes_the_parts_after_the_written_one(tmp_path, capsys):
+    book = tmp_path / "kesh.abc"
+    book.write_text(KESH, encoding="utf-8")
+    out = tmp_path / "out.abc"
+    assert main(["continue", str(book), "--form", "AABB", "--seed", "1", "-o", str(out)]) == 0
+    (tune,) = read_tunebook(out).tunes
+    assert written_form(tune.text()).parts == (Part(8, True), Part(8, True))
+    assert "part B next" in capsys.readouterr().err
