@@ -102,6 +102,7 @@ def generation() -> int:
     app, window, _scratch = scratch_window(GENERATION_SIZE)
     window.open_path(examples_path(), ask=False)
     panel = window.add_generation_panel()
+    window.editor_cowriter.suggestions.toggle_action.setChecked(False)  # the suggestion shot has its own
     panel.use_model(model)
     window.resizeDocks([panel.dock], [560], Qt.Orientation.Horizontal)
     window.resizeDocks([window.problems_dock], [60], Qt.Orientation.Vertical)
@@ -158,6 +159,7 @@ def form() -> int:
     tunebook.write_text(HALF_WRITTEN, encoding="utf-8")
     window.open_path(tunebook, ask=False)
     panel = window.add_generation_panel()
+    window.editor_cowriter.suggestions.toggle_action.setChecked(False)  # the suggestion shot has its own
     panel.use_model(model)
     window.resizeDocks([panel.dock], [560], Qt.Orientation.Horizontal)
     window.resizeDocks([window.problems_dock], [60], Qt.Orientation.Vertical)
@@ -173,6 +175,7 @@ def form() -> int:
     wait_until(app, lambda: not panel.busy, timeout=300)
     wait_until(app, lambda: all(c.preview is not None and c.preview.length == len(c.text) for c in batch.candidates))
     window.statusBar().clearMessage()
+    window.editor.horizontalScrollBar().setValue(0)  # the lines' starts, not the cursor at the A part's end
     for _ in range(20):
         app.processEvents()
         time.sleep(0.02)
