@@ -97,18 +97,22 @@ def export_onnx(model: CharLSTM, path: Path | str, card: dict, *, with_int8: boo
         dynamic[f"{name}_out"] = {0: "batch"}
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    with torch.no_grad(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the tracer's notes on LSTM shapes; the contract tests check them
-        torch.onnx.export(_FlatStateModel(model).eval(), (tokens, *state), str(tmp), dynamo=False,
-                          input_names=["tokens", *names], output_names=["logits", *[f"{n}_out" for n in names]],
-                          dynamic_axes=dynamic, opset_version=17, external_data=False)
-    proto = onnx.load(str(tmp))
-    del proto.metadata_props[:]
-    for key, value in (("vocab", json.dumps(list(VOCAB))), ("card", json.dumps(card))):
-        entry = proto.metadata_props.add()
-        entry.key, entry.value = key, value
-    onnx.save(proto, str(tmp))
-    os.replace(tmp, path)
+    try:
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the tracer's notes on LSTM shapes; the contract tests check them
+            torch.onnx.export(_FlatStateModel(model).eval(), (tokens, *state), str(tmp), dynamo=False,
+                              input_names=["tokens", *names],
+                              output_names=["logits", *[f"{n}_out" for n in names]],
+                              dynamic_axes=dynamic, opset_version=17, external_data=False)
+        proto = onnx.load(str(tmp))
+        del proto.metadata_props[:]
+        for key, value in (("vocab", json.dumps(list(VOCAB))), ("card", json.dumps(card))):
+            entry = proto.metadata_props.add()
+            entry.key, entry.value = key, value
+        onnx.save(proto, str(tmp))
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)  # a failed export leaves the model that was there, and no half-written file
     if with_int8:
         from composer.training.quantize import write_int8_twin
 

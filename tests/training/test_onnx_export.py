@@ -96,3 +96,17 @@ def test_dense_layers_read_back(tmp_path):
     out = _run(session, tokens.numpy())
     with torch.no_grad():
         assert np.abs(out[0] - model(tokens)[0].numpy()).max() <= 1e-4
+
+
+def test_a_failed_export_leaves_the_model_that_was_there_and_no_half_written_file(tiny_trained, tiny_onnx_model,
+                                                                                  tmp_path):
+    from composer.training.export import export_onnx
+
+    _, model = tiny_trained
+    target = tmp_path / "mine.onnx"
+    target.write_bytes(tiny_onnx_model.read_bytes())
+    before = target.read_bytes()
+    with pytest.raises(TypeError):  # the card cannot be written: the failure comes after the graph was written
+        export_onnx(model, target, {"not json": object()}, with_int8=False)
+    assert target.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.onnx"]
