@@ -38,6 +38,8 @@ Nucleus = tuple[list[int], list[float]]
 #: The constraint's steps taken: (state, character) -> the state after it, None where refused.
 Steps = dict[tuple[object, str], object]
 _UNSEEN = object()
+_MAX = np.maximum.reduce
+_SUM = np.add.reduce
 
 
 @dataclass(frozen=True)
@@ -206,27 +208,28 @@ def _chances(logits: np.ndarray, options: SamplingOptions) -> tuple[list[float],
     this), its temperature-scaled weights (a distribution, not normalized), and its nucleus: the ids top-k then top-p
     keep, as `sampling.filtered` keeps them (most likely first), with their weights; None rows when greedy."""
     scaled = logits.astype(np.float64)
-    top = scaled.max(axis=1, keepdims=True)
-    scaled -= top
+    top = _MAX(scaled, axis=1)  # the ufuncs' own reductions: what .max() and .sum() call, without their wrappers
+    scaled -= top[:, None]
     exps = np.exp(scaled)
-    log_norms = (top[:, 0] + np.log(exps.sum(axis=1))).tolist()
+    log_norms = (top + np.log(_SUM(exps, axis=1))).tolist()
     if options.is_greedy:
         return log_norms, exps, [None] * len(exps)
     weights = exps if options.temperature == 1 else np.exp(scaled / options.temperature)
-    order = np.argsort(-scaled, axis=1, kind="stable")  # the weights' order (exp is monotonic)
+    order = np.negative(scaled, out=scaled).argsort(axis=1, kind="stable")  # the weights' order (exp is monotonic)
     if options.top_k:
         order = order[:, :options.top_k]
     rows = np.arange(len(order))[:, None]
-    totals = (weights[rows, order].sum(axis=1) if options.top_k else weights.sum(axis=1)).tolist()
     if options.top_p == 1:
         return log_norms, weights, list(zip(order.tolist(), weights[rows, order].tolist(), strict=True))
+    totals = _SUM(weights[rows, order] if options.top_k else weights, axis=1) * options.top_p
     head = order[:, :_HEAD]
     nuclei = []
-    for row, (ids, kept, total) in enumerate(zip(head.tolist(), weights[rows, head].tolist(), totals, strict=True)):
-        keep = _nucleus_size(kept, total * options.top_p)
+    for row, (ids, kept, goal) in enumerate(zip(head.tolist(), weights[rows, head].tolist(), totals.tolist(),
+                                                strict=True)):
+        keep = _nucleus_size(kept, goal)
         if keep is None and len(ids) < order.shape[1]:  # a flat row: its nucleus goes beyond the head
             ids, kept = order[row].tolist(), weights[row, order[row]].tolist()
-            keep = _nucleus_size(kept, total * options.top_p)
+            keep = _nucleus_size(kept, goal)
         nuclei.append((ids[:keep], kept[:keep]))
     return log_norms, weights, nuclei
 
