@@ -47,10 +47,16 @@ def save_checkpoint(path: Path, model: CharLSTM, train_config: TrainConfig, prog
         payload["optimizer"] = optimizer.state_dict()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    torch.save(payload, tmp)
-    with open(tmp, "rb") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        torch.save(payload, tmp)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except (OSError, RuntimeError) as exc:  # torch reports a failed write (a full disk) as a RuntimeError
+        tmp.unlink(missing_ok=True)
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "the write failed (is the disk full?)"
+        raise TrainingError(f"cannot write the checkpoint: {reason}; the one before it was kept",
+                            path=str(path)) from exc
 
 
 def load_checkpoint(path: Path) -> dict:

@@ -199,3 +199,30 @@ def test_a_name_that_would_overwrite_the_base_model_is_refused_before_training(t
     assert done.stdout == ""  # no data report, no training step
     assert sha256(base) == base_hash
     assert not (data_home / "finetune").exists()
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGXFSZ"), reason="RLIMIT_FSIZE is POSIX")
+def test_a_checkpoint_write_that_fails_midway_leaves_the_run_as_it_was(tiny_onnx_model, thirty_tunes, data_home):
+    from composer.training.finetune import run_folder
+
+    long_run = ("--epochs", "30", "--patience", "1000")
+    process, _ = start_until_checkpoint(finetune_command(tiny_onnx_model, [thirty_tunes], "full", *long_run))
+    process.send_signal(signal.SIGKILL)
+    process.wait(30)
+    run_dir = run_folder("full")
+    before = {p.name: p.read_bytes() for p in run_dir.iterdir() if p.suffix == ".pt"}
+    assert "checkpoint.pt" in before
+    fsize = min(len(data) for data in before.values()) // 2  # a full disk: no checkpoint fits
+    arguments = finetune_command(tiny_onnx_model, [thirty_tunes], "full", *long_run, "--resume")[3:]
+    script = ("import resource, signal, sys\n"
+              "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+              f"resource.setrlimit(resource.RLIMIT_FSIZE, ({fsize}, {fsize}))\n"
+              "from composer.cli import main\n"
+              f"sys.exit(main({arguments!r}))\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "cannot write the checkpoint" in done.stderr and "the one before it was kept" in done.stderr
+    assert {p.name: p.read_bytes() for p in run_dir.iterdir() if p.suffix == ".pt"} == before
+    assert not [p.name for p in run_dir.iterdir() if p.name.endswith(".tmp")]
+    assert not (data_home / "models" / "full.onnx").exists()
