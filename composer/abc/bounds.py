@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
-from composer.abc.lengths import METER_NUMBERS, parse_unit
+from composer.abc.lengths import meter_numbers, parse_unit
 
 __all__ = [
     "MAX_BAR_REST", "MAX_BROKEN", "MAX_GRACE_NOTES", "MAX_METER_BEATS", "MAX_METER_DENOMINATOR", "MAX_NOTE",
@@ -59,11 +59,10 @@ def meter_problem(text: str) -> str | None:
     """What is wrong with the numbers of an M: value (`6/8`, `2+3/8`); None for a meter in bounds or one that
     is not numbers at all (`C`, `none`, or text the checker warns about on its own)."""
     # music21 reads the digits through stray letters (`M:99A999/1` is a meter of 99,999 beats to it).
-    match = METER_NUMBERS.match(re.sub(r"(?<=\d)[A-Za-z]+(?=\d)", "", text.split("%", 1)[0].strip()))
-    if not match:
+    numbers = meter_numbers(re.sub(r"(?<=\d)[A-Za-z]+(?=\d)", "", text.split("%", 1)[0].strip()))
+    if numbers is None:
         return None
-    beats = sum(int(p) for p in re.split(r"[+ ]+", match.group(1).strip()) if p)
-    denominator = int(match.group(2))
+    beats, denominator = numbers
     shown = _clip(text.split("%", 1)[0].strip())
     if denominator == 0:
         return f"M:{shown} divides by zero"

@@ -52,24 +52,28 @@ def parse_unit(text: str) -> Fraction | None:
     return Fraction(top, bottom)
 
 
-def meter_fraction(meter: str | None) -> Fraction | None:
-    """M: as a fraction of a whole note: `6/8` → 3/4, `C` → 1, `C|` → 1; None for free meter."""
+def meter_numbers(meter: str | None) -> tuple[int, int] | None:
+    """An M: value's beats (summed for `2+3/8`) and note value: `6/8` → (6, 8), `2+3+2/8` → (7, 8), `C` →
+    (4, 4), `C|` → (2, 2); None for free meter (`none`, absent) or text that is not a meter."""
     if meter is None:
         return None
-    m = meter.strip()
-    if m in ("C", "C|"):
-        return Fraction(1)
+    m = meter.split("%", 1)[0].strip()
+    if m == "C":
+        return (4, 4)
+    if m == "C|":
+        return (2, 2)
     match = METER_NUMBERS.match(m)
     if not match:
         return None
-    try:
-        top = sum(int(p) for p in re.split(r"[+ ]+", match.group(1).strip()) if p)
-        bottom = int(match.group(2))
-    except ValueError:
+    return sum(int(p) for p in re.split(r"[+ ]+", match.group(1).strip()) if p), int(match.group(2))
+
+
+def meter_fraction(meter: str | None) -> Fraction | None:
+    """M: as a fraction of a whole note: `6/8` → 3/4, `C` → 1, `C|` → 1; None for free meter."""
+    numbers = meter_numbers(meter)
+    if numbers is None or numbers[1] == 0:
         return None
-    if bottom == 0:
-        return None
-    return Fraction(top, bottom)
+    return Fraction(*numbers)
 
 
 def bar_length(meter: str | None) -> Fraction | None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Protocol
 
-from composer.abc.lengths import meter_fraction
+from composer.abc.lengths import meter_fraction, meter_numbers
 from composer.abc.tunebook import Tune
 from composer.audio.synth import DRUM_CHANNEL
 from composer.errors import AbcError
@@ -117,20 +117,10 @@ class Performance:
 
 def beats_per_bar(meter: str | None) -> int:
     """Beats a musician counts in a bar: 6/8 → 2, 9/8 → 3, 3/4 → 3, C| → 2, C → 4; 4 for free meter."""
-    if meter is None:
+    numbers = meter_numbers(meter)
+    if numbers is None:
         return 4
-    m = meter.strip()
-    if m == "C|":
-        return 2
-    if m == "C":
-        return 4
-    match = re.match(r"^\(?\s*([\d+ ]+)\s*\)?\s*/\s*(\d+)", m)
-    if not match:
-        return 4
-    try:
-        top = sum(int(p) for p in re.split(r"[+ ]+", match.group(1).strip()) if p)
-    except ValueError:
-        return 4
+    top = numbers[0]
     if top > 3 and top % 3 == 0:
         return top // 3  # compound time: dotted beats
     return max(1, top)

@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
-from composer.abc.lengths import default_unit_length, meter_fraction, parse_unit
+from composer.abc.keys import default_tuplet_time
+from composer.abc.lengths import default_unit_length, meter_fraction, meter_numbers, parse_unit
 from composer.abc.tokens import Broken, ChordEnd, Kind, Note, Quoted, Token, Tuplet, tokenize_tune
 from composer.abc.tunebook import Tune
 from composer.errors import AbcError
@@ -75,35 +76,13 @@ class _Bar:
 
 def _beats(meter: str | None) -> int | None:
     """Beats in a bar: 6/8 has 2, 4/4 and C have 4, C| has 2; None for free meter."""
-    if meter is None:
+    numbers = meter_numbers(meter)
+    if numbers is None:
         return None
-    text = meter.split("%", 1)[0].strip()
-    if text == "C":
-        return 4
-    if text == "C|":
-        return 2
-    top = text.split("/", 1)[0]
-    try:
-        count = sum(int(p) for p in re.split(r"[+ ()]+", top) if p)
-    except ValueError:
-        return None
-    bottom = text.split("/", 1)[1].strip() if "/" in text else ""
-    if count > 3 and count % 3 == 0 and bottom in ("8", "16"):
+    count, bottom = numbers
+    if count > 3 and count % 3 == 0 and bottom in (8, 16):
         return count // 3
     return count or None
-
-
-def _tuplet_time(p: int, q: int | None, meter: str | None) -> int:
-    """`q` of `(p:q`, with ABC 2.1's defaults: (2 and (4 and (8 take 3, (3 and (6 take 2, the others 3 in
-    compound meter (6/8, 9/8, 12/8) and 2 otherwise."""
-    if q:
-        return q
-    if p in (2, 4, 8):
-        return 3
-    if p in (3, 6):
-        return 2
-    top = (meter or "").split("/", 1)[0].strip()
-    return 3 if top.isdigit() and int(top) > 3 and int(top) % 3 == 0 else 2
 
 
 def _timed_bars(tune: Tune, tokens: list[Token]) -> tuple[list[_Bar], dict[int, int]]:
@@ -175,7 +154,7 @@ def _timed_bars(tune: Tune, tokens: list[Token]) -> tuple[list[_Bar], dict[int, 
             pos += meter_fraction(meter) or Fraction(1)
         elif kind is Kind.TUPLET:
             assert isinstance(token, Tuplet)
-            tuplet_factor = Fraction(_tuplet_time(token.p, token.q, meter), token.p)
+            tuplet_factor = Fraction(token.q or default_tuplet_time(token.p, meter), token.p)
             tuplet_left = token.r or token.p
         elif kind is Kind.BROKEN and last_duration is not None:
             assert isinstance(token, Broken)

@@ -14,7 +14,6 @@ form, as the music constraint vetoes overfull bars, and the model still chooses 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
@@ -22,6 +21,7 @@ from functools import lru_cache
 import numpy as np
 
 from composer.abc.keys import ACCIDENTAL_VALUES, default_tuplet_time, parse_key
+from composer.abc.lengths import meter_numbers
 from composer.model.constraint import BAR_TOKENS, CLOSED, OPEN, AbcState, kinds
 from composer.model.constraint.ticks import DURATION_PREFIX_TICKS, GRID_TICKS, Ticks, host_shortest, ticks, units
 from composer.model.form import Form, Part
@@ -458,16 +458,12 @@ def tonic_of(prime: str) -> Tonic | None:
 def _beat_ticks(meter_text: str | None, meter: Fraction | None, unit: Fraction) -> Ticks:
     """One beat in ticks: a dotted quarter in 6/8, 9/8 and 12/8 (compound meters), else a quarter (or the whole
     bar, when that is shorter)."""
-    match = _METER.match(meter_text or "")
-    compound = match is not None and int(match.group(2)) == 8 and int(match.group(1)) % 3 == 0 \
-        and int(match.group(1)) > 3
+    numbers = meter_numbers(meter_text) if meter_text and "+" not in meter_text else None  # 2+2+2/8: not compound
+    compound = numbers is not None and numbers[1] == 8 and numbers[0] % 3 == 0 and numbers[0] > 3
     beat = Fraction(3, 8) if compound else Fraction(1, 4)
     if meter is not None and beat > meter:
         beat = meter
     return ticks(beat / unit)
-
-
-_METER = re.compile(r"^\s*(\d+)\s*/\s*(\d+)")
 
 
 def _fills(music: AbcState) -> bool:

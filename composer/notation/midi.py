@@ -8,13 +8,13 @@ of an optional accompaniment channel instead of music21's zero-length chords.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from fractions import Fraction
 
 import mido
 
 from composer.abc.bounds import MAX_TEMPO_QPM, MIN_TEMPO_QPM, quarter_notes_a_minute
+from composer.abc.lengths import meter_numbers
 from composer.abc.tunebook import Tune
 from composer.notation.accompaniment import ACCOMPANIMENT_CHANNEL, ACCOMPANIMENT_PROGRAM
 from composer.notation.atomic_file import Destination, write_bytes_atomically
@@ -109,15 +109,12 @@ def write_midi(tune: Tune, path: Destination, **options) -> None:
 
 
 def _time_signature(meter: str | None) -> tuple[int, int] | None:
-    if meter in ("C", None):
+    if meter is None:
         return (4, 4)
-    if meter == "C|":
-        return (2, 2)
-    match = re.match(r"^\(?\s*([\d+ ]+)\s*\)?\s*/\s*(\d+)$", meter.strip())
-    if not match:
+    numbers = meter_numbers(meter)
+    if numbers is None:
         return None
-    top = sum(int(p) for p in re.split(r"[+ ]+", match.group(1).strip()) if p)
-    bottom = int(match.group(2))
+    top, bottom = numbers
     if top < 1 or top > 255 or bottom < 1 or bottom & (bottom - 1):
         return None
     return (top, bottom)

@@ -11,7 +11,7 @@ from composer.abc.bounds import MAX_METER_BEATS, MAX_METER_DENOMINATOR, meter_pr
 from composer.abc.checker import check_tune, export_blockers
 from composer.abc.diagnostic import ERROR, printable
 from composer.abc.keys import bar_length, parse_key
-from composer.abc.lengths import METER_NUMBERS, default_unit_length, parse_unit
+from composer.abc.lengths import default_unit_length, meter_numbers, parse_unit
 from composer.abc.tunebook import Tune
 from composer.errors import AbcError
 from composer.notation.abc_writer import standalone_tune_text
@@ -95,11 +95,8 @@ def meter_as_read(value: str) -> str:
     meter = value.split("%", 1)[0].strip()
     if meter in ("C", "C|", "none"):
         return meter
-    match = METER_NUMBERS.match(meter)
-    if not match:
-        return "none"
-    beats = sum(int(p) for p in re.split(r"[+ ]+", match.group(1).strip()) if p)
-    return f"{beats}/{int(match.group(2))}"
+    numbers = meter_numbers(meter)
+    return f"{numbers[0]}/{numbers[1]}" if numbers else "none"
 
 
 def tune_name(tune: Tune) -> str:
