@@ -95,3 +95,21 @@ def test_a_check_stops_between_two_parts_when_a_newer_one_is_asked_for(nottingha
     assert check_tunebook(memory, text, None, 1, report, stop) is None
     assert len(reported) == 1 and memory.stats.checked == 1  # the tune at the cursor alone
     assert check_tunebook(memory, text, None, 1, lambda _part: None, threading.Event()) == _problems(text)
+
+
+def test_the_rest_of_a_first_check_waits_for_the_first_reading(nottingham_folder):
+    text = (nottingham_folder / "jigs.abc").read_text(encoding="utf-8")
+    read, first_part, reports, answers = threading.Event(), threading.Event(), [], []
+
+    def report(part) -> None:
+        reports.append(part)
+        first_part.set()
+
+    worker = threading.Thread(target=lambda: answers.append(
+        check_tunebook(BookCheck(), text, None, 40, report, threading.Event(), read)))
+    worker.start()
+    assert first_part.wait(60)
+    assert len(reports) == 1 and worker.is_alive()  # the tune at the cursor, then it waits for the reading
+    read.set()
+    worker.join(120)
+    assert len(reports) > 1 and answers == [_problems(text)]

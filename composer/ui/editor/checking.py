@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import bisect
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -22,6 +23,9 @@ MAX_SHOWN_PROBLEMS = 1000
 #: While a check goes on, the problems found so far are shown at most this often (ms); the tune at the cursor's
 #: problems and the whole book's are shown at once. Each showing rebuilds a thousand underlines and list rows.
 SHOW_EVERY_MS = 1000
+#: The longest the rest of a new document's first check waits for its first reading (seconds): both run Python,
+#: and a 5 MB tunebook is read, listed and drawn sooner while its check does not share the interpreter.
+REST_WAIT_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -57,9 +61,11 @@ class FoundProblems:
 
 
 def check_tunebook(book_check: BookCheck, text: str, path: str | None, line: int,
-                   report: Callable[[ProblemsPart], None], stop: threading.Event) -> list[Problem] | None:
+                   report: Callable[[ProblemsPart], None], stop: threading.Event,
+                   rest_after: threading.Event | None = None) -> list[Problem] | None:
     """Check `text` (runs in a worker thread): the tune at 1-based `line` first, then the rest in parts, each
-    handed to `report` as it comes. Every Problem in place order; None when `stop` was set meanwhile."""
+    handed to `report` as it comes. With `rest_after`, the rest waits until it is set (at most REST_WAIT_S).
+    Every Problem in place order; None when `stop` was set meanwhile."""
     checking, parts = book_check.parts(text, path, line), []
     while not stop.is_set():
         part = next(checking, None)
@@ -67,6 +73,10 @@ def check_tunebook(book_check: BookCheck, text: str, path: str | None, line: int
             return [problem for part in sorted(parts, key=_place) for problem in part.problems]
         parts.append(_problems_of(part))
         report(parts[-1])
+        if rest_after is not None and len(parts) == 1:
+            deadline = time.monotonic() + REST_WAIT_S
+            while not (rest_after.wait(0.05) or stop.is_set() or time.monotonic() > deadline):
+                pass
     return None
 
 
@@ -103,13 +113,14 @@ class BookChecking(QObject):
             return list(self._final)
         return [problem for part in self._parts for problem in part.problems]
 
-    def check(self, text: str, path: str | None, line: int) -> None:
-        """Check `text`, the tune at 1-based `line` first; an older check stops at its next part."""
+    def check(self, text: str, path: str | None, line: int, *, rest_after: threading.Event | None = None) -> None:
+        """Check `text`, the tune at 1-based `line` first; an older check stops at its next part. With
+        `rest_after`, the rest of the tunebook waits until that event is set (see check_tunebook)."""
         self._stop.set()
         self._stop = stop = threading.Event()
         self._fresh = self._answer_wanted = True
         self.jobs.submit("check", check_tunebook, self.book_check, text, path, line,
-                         partial(call_in_ui_thread, self, self._on_part, stop), stop)
+                         partial(call_in_ui_thread, self, self._on_part, stop), stop, rest_after)
 
     def clear(self) -> None:
         """Another document: stop the running check and show no problems."""
