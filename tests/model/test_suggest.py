@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support.tunes import KESH as KESH_FIRST_PART
 
 from composer.abc.tunebook import read_string, read_tunebook
 from composer.model.canonical import canonical_text
@@ -21,17 +22,7 @@ from composer.model.suggest import ends_at_bar, prime_before_cursor, suggest_nex
 from composer.model.vocab import encode
 
 REPO = Path(__file__).resolve().parents[2]
-KESH = """X:3
-T:The Kesh
-R:jig
-M:6/8
-L:1/8
-K:G
-|:GAG GAB|ABA ABd|edd gdd|edB dBA|
-GAG GAB|ABA ABd|edd gdB|AGF G3:|
-|:BAB dBd|ege dBA|BAB dBG|ABA AGA|
-BAB dBd|ege dBd|gfg aga|bgg g3:|
-"""
+KESH = KESH_FIRST_PART + "|:BAB dBd|ege dBA|BAB dBG|ABA AGA|\nBAB dBd|ege dBd|gfg aga|bgg g3:|\n"
 
 
 @pytest.fixture(scope="module")

@@ -6,19 +6,14 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextCursor
+from support.tunes import KESH as KESH_FIRST_PART
 
 from composer.paths import default_model_path
 from composer.ui.cowriter.suggestions import first_note, might_end_a_bar, tune_before_cursor
 
 LONG_WAIT = 60_000
-KESH = """X:3
-T:The Kesh
-R:jig
-M:6/8
-L:1/8
-K:G
-|:GAG GAB|ABA ABd|edd gdd|edB dBA|
-GAG GAB|ABA ABd"""
+KESH = KESH_FIRST_PART[:KESH_FIRST_PART.index("|edd gdB")]  # the Kesh to its sixth bar, before its bar line
+
 
 pytestmark = pytest.mark.skipif(not default_model_path().is_file(), reason="the shipped model is not there")
 
