@@ -18,7 +18,7 @@ from composer.abc.checker import check_text, check_tune
 from composer.abc.diagnostic import Diagnostic
 from composer.abc.tunebook import Field, Tune, line_blocks, normalize_newlines, read_string
 
-__all__ = ["BookCheck", "CheckStats", "CheckedPart", "check_book"]
+__all__ = ["BookCheck", "CheckStats", "CheckedPart"]
 
 #: How long one part of a check may run before it is handed over (seconds): a window shows each part as it comes.
 PART_SECONDS = 0.2
@@ -129,11 +129,6 @@ class BookCheck:
                 for d in found.diagnostics))
         self._found[key] = found
         return found.diagnostics
-
-
-def check_book(text: str, path: str | None = None) -> list[Diagnostic]:
-    """Diagnostics for every tune of `text` with a BookCheck of its own (what `check_text` says)."""
-    return BookCheck().check(text, path)
 
 
 def _place(part: CheckedPart) -> tuple[int, int]:

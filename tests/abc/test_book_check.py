@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from composer.abc.book_check import BookCheck, check_book
+from composer.abc.book_check import BookCheck
 from composer.abc.checker import check_text
 from composer.abc.corpora import nottingham_dir
 from composer.abc.tunebook import normalize_newlines, read_string, read_text
@@ -113,7 +113,7 @@ def test_whole_book_answers_come_last_and_match_check_text():
     for text in ("", "   \n\n", "%abc\nT:only a file header\n", "just words\n\nmore words\n"):
         parts = list(BookCheck().parts(text))
         assert parts[-1].start == parts[-1].stop == parts[-1].total
-        assert check_book(text, "p.abc") == check_text(text, "p.abc") != []
+        assert BookCheck().check(text, "p.abc") == check_text(text, "p.abc") != []
 
 
 def test_typing_in_one_tune_of_a_remembered_book_checks_it_as_one_quick_part():
