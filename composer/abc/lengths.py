@@ -8,7 +8,7 @@ from functools import lru_cache
 
 _UNIT = re.compile(r"^\s*(\d+)\s*(?:/\s*(\d+))?\s*$")
 #: The numbers of an M: value: beats (summed for `2+3/8`) and denominator; trailing text is ignored.
-METER_NUMBERS = re.compile(r"^\(?\s*([\d+ ]+)\s*\)?\s*/\s*(\d+)")
+_METER_NUMBERS = re.compile(r"^\(?\s*([\d+ ]+)\s*\)?\s*/\s*(\d+)")
 
 
 @lru_cache(maxsize=512)
@@ -62,7 +62,7 @@ def meter_numbers(meter: str | None) -> tuple[int, int] | None:
         return (4, 4)
     if m == "C|":
         return (2, 2)
-    match = METER_NUMBERS.match(m)
+    match = _METER_NUMBERS.match(m)
     if not match:
         return None
     return sum(int(p) for p in re.split(r"[+ ]+", match.group(1).strip()) if p), int(match.group(2))
