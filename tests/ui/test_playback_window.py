@@ -347,79 +347,77 @@ def test_an_edit_while_playing_goes_on_with_the_new_version_and_leaves_the_curso
     wait_state(qtbot, window, "stopped", window.playback.stop_action.trigger)
 
 
-def test_playback_works_from_a_document_alone_and_asks_the_views_to_follow(qtbot, settings, file_output, examples):
-    """No window at all: the Document and the Settings in; the sounding note comes out as requests (move the
-    cursor there, mark it), stopping asks for the mark to go, and nothing reaches for a window."""
+@pytest.fixture
+def playback_alone(qtbot, settings, file_output, examples):
+    """Playback made from a Document of the examples and the Settings alone (no window); the document and it."""
     from PySide6.QtGui import QTextDocument
 
     from composer.ui.document import Document
     from composer.ui.jobs import NewestOnly
-    from composer.ui.main_window import MainWindow
-    from composer.ui.playback.playback import Playback, Sounding
+    from composer.ui.playback.playback import Playback
 
     text = QTextDocument()
     text.setPlainText(examples.read_text(encoding="utf-8"))
     document = Document(text.toPlainText, NewestOnly())
     playback = Playback(document, settings)
     qtbot.addWidget(playback.toolbar)
-    try:
-        assert playback.output == file_output and playback.parent() is None
-        assert not [w for w in (playback.toolbar.parentWidget(), playback.transport.window())
-                    if isinstance(w, MainWindow)]
-        first = read_tunebook(examples).tunes[0]
-        with qtbot.waitSignal(playback.prepared, timeout=20_000) as prepared:
-            playback.prepare_now()
-        assert prepared.args[0].line == first.line and playback.transport.performance is not None
-        follows, marks = [], []
-        playback.follow_requested.connect(lambda line, column: follows.append((line, column)))
-        playback.mark_requested.connect(marks.append)
-        with qtbot.waitSignal(playback.followed, timeout=10_000):
-            playback.play_pause_action.trigger()
-        sounding = next(m for m in marks if m is not None)
-        assert isinstance(sounding, Sounding) and sounding.tune_line == first.line
-        assert (sounding.line, sounding.column) in note_places(first) and sounding.length >= 1
-        assert follows and follows[0] == (sounding.line, sounding.column)
-        with qtbot.waitSignal(playback.stopped, timeout=10_000):
-            playback.stop_action.trigger()
-        assert marks[-1] is None
-    finally:
-        playback.shutdown()
+    yield document, playback
+    playback.shutdown()
 
 
-def test_a_newer_prepare_request_supersedes_older_ones_and_only_its_answer_is_applied(qtbot, settings, file_output,
+def test_playback_works_from_a_document_alone_and_asks_the_views_to_follow(qtbot, playback_alone, file_output,
+                                                                            examples):
+    """No window at all: the Document and the Settings in; the sounding note comes out as requests (move the
+    cursor there, mark it), stopping asks for the mark to go, and nothing reaches for a window."""
+    from composer.ui.main_window import MainWindow
+    from composer.ui.playback.playback import Sounding
+
+    _document, playback = playback_alone
+    assert playback.output == file_output and playback.parent() is None
+    assert not [w for w in (playback.toolbar.parentWidget(), playback.transport.window())
+                if isinstance(w, MainWindow)]
+    first = read_tunebook(examples).tunes[0]
+    with qtbot.waitSignal(playback.prepared, timeout=20_000) as prepared:
+        playback.prepare_now()
+    assert prepared.args[0].line == first.line and playback.transport.performance is not None
+    follows, marks = [], []
+    playback.follow_requested.connect(lambda line, column: follows.append((line, column)))
+    playback.mark_requested.connect(marks.append)
+    with qtbot.waitSignal(playback.followed, timeout=10_000):
+        playback.play_pause_action.trigger()
+    sounding = next(m for m in marks if m is not None)
+    assert isinstance(sounding, Sounding) and sounding.tune_line == first.line
+    assert (sounding.line, sounding.column) in note_places(first) and sounding.length >= 1
+    assert follows and follows[0] == (sounding.line, sounding.column)
+    with qtbot.waitSignal(playback.stopped, timeout=10_000):
+        playback.stop_action.trigger()
+    assert marks[-1] is None
+
+
+def test_a_newer_prepare_request_supersedes_older_ones_and_only_its_answer_is_applied(qtbot, playback_alone,
                                                                                       examples):
     """Through the job system, on the real tunebook: three builds asked for in a row (the cursor in the first,
     second, then third tune). The first is running when the others come, so its answer is dropped; the second
     waits and is replaced by the third before it starts; only the third reaches the transport."""
-    from PySide6.QtGui import QTextDocument
+    from composer.ui.jobs import INTERACTIVE, executor_for
+    from composer.ui.playback.playback import PREPARE
 
-    from composer.ui.document import Document
-    from composer.ui.jobs import INTERACTIVE, NewestOnly, executor_for
-    from composer.ui.playback.playback import PREPARE, Playback
-
-    text = QTextDocument()
-    text.setPlainText(examples.read_text(encoding="utf-8"))
-    document = Document(text.toPlainText, NewestOnly())
-    playback = Playback(document, settings)
-    qtbot.addWidget(playback.toolbar)
-    try:
-        assert executor_for(PREPARE) is not INTERACTIVE  # a build never delays engraving or checking
-        tunes = read_tunebook(examples).tunes[:3]
-        prepared, answers = [], []
-        playback.prepared.connect(prepared.append)
-        playback.jobs.answered.connect(answers.append)
-        requests = []
-        for tune in tunes:
-            document.move_cursor(tune.line + 1, 1)
-            requests.append(playback.prepare_now())
-        with qtbot.waitSignal(playback.prepared, timeout=20_000):
-            pass
-        assert playback.jobs.is_idle() and playback.jobs.dropped == 2
-        assert [answer.request for answer in answers] == [requests[-1]]
-        assert [p.line for p in prepared] == [tunes[2].line] and playback.current is prepared[0]
-        assert playback.transport.performance is prepared[0].performance
-    finally:
-        playback.shutdown()
+    document, playback = playback_alone
+    assert executor_for(PREPARE) is not INTERACTIVE  # a build never delays engraving or checking
+    tunes = read_tunebook(examples).tunes[:3]
+    prepared, answers = [], []
+    playback.prepared.connect(prepared.append)
+    playback.jobs.answered.connect(answers.append)
+    requests = []
+    for tune in tunes:
+        document.move_cursor(tune.line + 1, 1)
+        requests.append(playback.prepare_now())
+    with qtbot.waitSignal(playback.prepared, timeout=20_000):
+        pass
+    assert playback.jobs.is_idle() and playback.jobs.dropped == 2
+    assert [answer.request for answer in answers] == [requests[-1]]
+    assert [p.line for p in prepared] == [tunes[2].line] and playback.current is prepared[0]
+    assert playback.transport.performance is prepared[0].performance
 
 
 def test_two_wav_exports_to_different_files_both_write(qtbot, playing_window, tmp_path):
