@@ -5,7 +5,6 @@ tab. Each feature's work lives in its folder; panes.py lays the window out and m
 from __future__ import annotations
 
 import re
-import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -70,7 +69,6 @@ class MainWindow(QMainWindow):
         self.settings = settings or Settings()
         self.shown_tune_line: int | None = None
         self._current_tune_key: tuple[int, str] | None = None
-        self._read_once = threading.Event()  # the document has been read since it was opened
         self.jobs = NewestOnly(self)
         self.jobs.on("engrave", result=self._show_engraving,
                      failed=lambda error: self._set_staff_status(f"Engraving failed: {error}"))
@@ -232,8 +230,7 @@ class MainWindow(QMainWindow):
     def check_now(self) -> None:
         """Check the whole tunebook in the background, the tune at the cursor first."""
         self._check_timer.stop()
-        self.checking.check(self.text, str(self.path) if self.path else None, self.cursor_position[0],
-                            rest_after=self._read_once)
+        self.checking.check(self.text, str(self.path) if self.path else None, self.cursor_position[0])
 
     @property
     def problems(self) -> list[Problem]:
@@ -249,13 +246,12 @@ class MainWindow(QMainWindow):
             self.problems_changed.emit(self.problems)
 
     def _on_tunebook_changed(self, book: Tunebook) -> None:
-        self._read_once.set()  # a new document's first check goes on past the tune at the cursor
+        self.checking.reading_done()  # a new document's first check goes on past the tune at the cursor
         self.tune_list.show_tunebook(book, self.document.rows)
         self.sync_to_cursor()
 
     def _reset_views(self) -> None:
         """A new document: no picture, problems or tunes of the old one stay on show."""
-        self._read_once = threading.Event()
         self.shown_tune_line = None
         self._current_tune_key = None
         self.staff.clear()
@@ -476,6 +472,7 @@ class MainWindow(QMainWindow):
         self.save_settings()
         self.autosave.discard()
         self._autosave_timer.stop()
+        self.checking.stop()
         self.jobs.wait_for_done(5000)
         self.playback.shutdown()
         event.accept()

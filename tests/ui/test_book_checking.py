@@ -10,7 +10,7 @@ import pytest
 from composer.abc.book_check import BookCheck
 from composer.abc.checker import check_text
 from composer.abc.tunebook import read_string
-from composer.ui.editor.checking import check_tunebook
+from composer.ui.editor.checking import CheckSoFar, check_rest, check_tunebook
 from composer.ui.editor.editor import Problem
 
 
@@ -97,19 +97,36 @@ def test_a_check_stops_between_two_parts_when_a_newer_one_is_asked_for(nottingha
     assert check_tunebook(memory, text, None, 1, lambda _part: None, threading.Event()) == _problems(text)
 
 
-def test_the_rest_of_a_first_check_waits_for_the_first_reading(nottingham_folder):
+def test_the_rest_of_a_first_check_waits_for_the_first_reading_without_holding_a_worker(nottingham_folder):
     text = (nottingham_folder / "jigs.abc").read_text(encoding="utf-8")
-    read, first_part, reports, answers = threading.Event(), threading.Event(), [], []
+    reports = []
+    so_far = check_tunebook(BookCheck(), text, None, 40, reports.append, threading.Event(), pause_after_first=True)
+    assert isinstance(so_far, CheckSoFar) and len(reports) == 1  # the tune at the cursor, then it returns
+    assert check_rest(so_far, reports.append, threading.Event()) == _problems(text)
+    assert len(reports) > 1
 
-    def report(part) -> None:
-        reports.append(part)
-        first_part.set()
 
-    worker = threading.Thread(target=lambda: answers.append(
-        check_tunebook(BookCheck(), text, None, 40, report, threading.Event(), read)))
-    worker.start()
-    assert first_part.wait(60)
-    assert len(reports) == 1 and worker.is_alive()  # the tune at the cursor, then it waits for the reading
-    read.set()
-    worker.join(120)
-    assert len(reports) > 1 and answers == [_problems(text)]
+def test_a_new_documents_check_pauses_with_no_job_running_until_the_book_is_read(qtbot, nottingham_folder):
+    from composer.ui.editor.checking import BookChecking
+    from composer.ui.jobs import NewestOnly
+
+    text = (nottingham_folder / "jigs.abc").read_text(encoding="utf-8")
+    jobs = NewestOnly()
+    checking = BookChecking(jobs)
+    found = []
+    checking.found.connect(found.append)
+    checking.check(text, None, 40)
+    qtbot.waitUntil(lambda: jobs.is_idle() and bool(found), timeout=60_000)
+    assert not found[-1].complete  # the tune at the cursor only, and no worker thread waits for the reading
+    checking.reading_done()
+    qtbot.waitUntil(lambda: found[-1].complete, timeout=120_000)
+    assert checking.problems == _problems(text)
+
+
+def test_a_window_closed_before_its_book_is_read_leaves_no_job_running(qtbot, make_window, hornpipes):
+    window = make_window()
+    window.open_path(hornpipes, ask=False)
+    window.editor.document().setModified(False)
+    assert window.close()
+    # Its check may not wait for a reading that cannot come while the window waits for its jobs.
+    assert window.jobs.wait_for_done(0)

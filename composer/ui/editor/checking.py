@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import bisect
 import threading
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from functools import partial
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -23,11 +22,6 @@ MAX_SHOWN_PROBLEMS = 1000
 #: While a check goes on, the problems found so far are shown at most this often (ms); the tune at the cursor's
 #: problems and the whole book's are shown at once. Each showing rebuilds a thousand underlines and list rows.
 SHOW_EVERY_MS = 1000
-#: The longest the rest of a new document's first check waits for its first reading (seconds): both run Python,
-#: and a 5 MB tunebook is read, listed and drawn sooner while its check does not share the interpreter.
-REST_WAIT_S = 10.0
-
-
 @dataclass(frozen=True)
 class ProblemsPart:
     """The problems of tunebook blocks `start` to `stop` (see CheckedPart), out of `total` blocks."""
@@ -60,30 +54,47 @@ class FoundProblems:
         return f"Problems ({self.count})" if self.count else "Problems"
 
 
+@dataclass
+class CheckSoFar:
+    """A check paused after the tune at the cursor: its parts to come and the problems of those done. It goes on
+    in another job (`check_rest`), so no worker thread waits while it is paused."""
+
+    to_come: Iterator[CheckedPart]
+    done: list[ProblemsPart] = field(default_factory=list)
+
+
 def check_tunebook(book_check: BookCheck, text: str, path: str | None, line: int,
-                   report: Callable[[ProblemsPart], None], stop: threading.Event,
-                   rest_after: threading.Event | None = None) -> list[Problem] | None:
+                   report: Callable[[ProblemsPart], None], stop: threading.Event, *,
+                   pause_after_first: bool = False) -> list[Problem] | CheckSoFar | None:
     """Check `text` (runs in a worker thread): the tune at 1-based `line` first, then the rest in parts, each
-    handed to `report` as it comes. With `rest_after`, the rest waits until it is set (at most REST_WAIT_S).
-    Every Problem in place order; None when `stop` was set meanwhile."""
-    checking, parts = book_check.parts(text, path, line), []
+    handed to `report` as it comes. Every Problem in place order; None when `stop` was set meanwhile; with
+    `pause_after_first`, the check so far once the tune at the cursor is done (go on with `check_rest`)."""
+    return check_rest(CheckSoFar(book_check.parts(text, path, line)), report, stop,
+                      pause_after_first=pause_after_first)
+
+
+def check_rest(so_far: CheckSoFar, report: Callable[[ProblemsPart], None], stop: threading.Event, *,
+               pause_after_first: bool = False) -> list[Problem] | CheckSoFar | None:
+    """Go on with a check (see check_tunebook)."""
     while not stop.is_set():
-        part = next(checking, None)
+        part = next(so_far.to_come, None)
         if part is None:
-            return [problem for part in sorted(parts, key=_place) for problem in part.problems]
-        parts.append(_problems_of(part))
-        report(parts[-1])
-        if rest_after is not None and len(parts) == 1:
-            deadline = time.monotonic() + REST_WAIT_S
-            while not (rest_after.wait(0.05) or stop.is_set() or time.monotonic() > deadline):
-                pass
+            return [problem for part in sorted(so_far.done, key=_place) for problem in part.problems]
+        so_far.done.append(_problems_of(part))
+        report(so_far.done[-1])
+        if pause_after_first and len(so_far.done) == 1:
+            return so_far
     return None
 
 
 class BookChecking(QObject):
     """The window's checks of its tunebook in the `check` lane of `jobs`, newest first; `found(FoundProblems)`
     when the first part of the newest check comes (the tune at the cursor), then at most every SHOW_EVERY_MS as
-    more parts come, and when it has all been checked."""
+    more parts come, and when it has all been checked.
+
+    Until a new document has been read once (`reading_done`), a check pauses after the tune at the cursor: both
+    run Python, and a 5 MB tunebook is read, listed and drawn sooner while its check does not share the
+    interpreter. The paused check holds no worker thread; `reading_done` sends the rest to the lane."""
 
     found = Signal(object)  # FoundProblems
     failed = Signal(object)  # the exception the newest check raised
@@ -100,6 +111,8 @@ class BookChecking(QObject):
         self._stop = threading.Event()
         self._answer_wanted = False  # the newest check is the document's (not one of a document replaced since)
         self._fresh = False  # no part of the newest check has come yet (the last check's problems stay shown)
+        self._read = False  # the document has been read once since it was opened
+        self._paused: CheckSoFar | None = None  # the newest check, waiting for that reading
         self._show_later = QTimer(self)
         self._show_later.setSingleShot(True)
         self._show_later.setInterval(SHOW_EVERY_MS)
@@ -113,20 +126,36 @@ class BookChecking(QObject):
             return list(self._final)
         return [problem for part in self._parts for problem in part.problems]
 
-    def check(self, text: str, path: str | None, line: int, *, rest_after: threading.Event | None = None) -> None:
-        """Check `text`, the tune at 1-based `line` first; an older check stops at its next part. With
-        `rest_after`, the rest of the tunebook waits until that event is set (see check_tunebook)."""
+    def check(self, text: str, path: str | None, line: int) -> None:
+        """Check `text`, the tune at 1-based `line` first; an older check stops at its next part."""
         self._stop.set()
         self._stop = stop = threading.Event()
         self._fresh = self._answer_wanted = True
-        self.jobs.submit("check", check_tunebook, self.book_check, text, path, line,
-                         partial(call_in_ui_thread, self, self._on_part, stop), stop, rest_after)
+        self._paused = None
+        self.jobs.submit("check", partial(check_tunebook, pause_after_first=not self._read), self.book_check,
+                         text, path, line, self._reporter(stop), stop)
+
+    def reading_done(self) -> None:
+        """The document has been read: a check paused after the tune at the cursor goes on with the rest."""
+        self._read = True
+        paused, self._paused = self._paused, None
+        if paused is not None and self._answer_wanted:
+            self.jobs.submit("check", check_rest, paused, self._reporter(self._stop), self._stop)
+
+    def stop(self) -> None:
+        """Stop the running check at its next part (the window closes)."""
+        self._stop.set()
+        self._answer_wanted, self._paused = False, None
 
     def clear(self) -> None:
-        """Another document: stop the running check and show no problems."""
-        self._stop.set()
-        self._answer_wanted, self._fresh, self._parts = False, False, []
+        """Another document: stop the running check and show no problems; the next check pauses after the tune
+        at the cursor until the new document has been read."""
+        self.stop()
+        self._fresh, self._parts, self._read = False, [], False
         self._show([], 1.0, complete=True)
+
+    def _reporter(self, stop: threading.Event) -> Callable[[ProblemsPart], None]:
+        return partial(call_in_ui_thread, self, self._on_part, stop)
 
     def _on_part(self, stop: threading.Event, part: ProblemsPart) -> None:
         if stop is not self._stop:
@@ -146,7 +175,12 @@ class BookChecking(QObject):
         if self._final is None and self._parts:
             self._show(self.problems, self._checked / self._total if self._total else 1.0, complete=False)
 
-    def _on_checked(self, problems: list[Problem] | None) -> None:
+    def _on_checked(self, problems: list[Problem] | CheckSoFar | None) -> None:
+        if isinstance(problems, CheckSoFar):
+            self._paused = problems
+            if self._read:
+                self.reading_done()
+            return
         if self._answer_wanted and problems is not None:
             self._fresh, self._parts = False, []
             self._show(problems, 1.0, complete=True)
