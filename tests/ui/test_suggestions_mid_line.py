@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QTextCharFormat
 
 from composer.abc.checker import check_text
 from composer.paths import default_model_path
 from composer.ui.cowriter.suggestions import first_note, might_end_a_bar
+from composer.ui.editor.editor import Problem
 from tests.support.tunes import KESH
 
 LINE = 7  # |:GAG GAB|ABA ABd|edd gdd|edB dBA|
@@ -118,3 +120,39 @@ def test_a_bar_may_go_in_before_other_bars_but_not_inside_a_bar_line():
     assert not might_end_a_bar("GAB|", ":ABA|") and not might_end_a_bar("GAB|", "]")
     assert not might_end_a_bar("GAB|", "|") and not might_end_a_bar("GAB|", "1 ABA|")
     assert not might_end_a_bar("GAB|", "[2 ABA|") and not might_end_a_bar("GAB :", "|ABA")
+
+
+def underlined_columns(editor) -> tuple[list[int], list[int]]:
+    """On the suggestion's line: where the editor's wavy underlines start as extra selections (document columns)
+    and as the line's own formats (columns of its layout, the ghost text included)."""
+    block = editor.document().findBlockByNumber(LINE - 1)
+    wavy = QTextCharFormat.UnderlineStyle.WaveUnderline
+    selected = [s.cursor.selectionStart() - block.position() for s in editor.extraSelections()
+                if s.format.underlineStyle() == wavy and s.cursor.block() == block]
+    laid = [r.start for r in line_layout(editor).formats() if r.format.underlineStyle() == wavy]
+    return selected, laid
+
+
+def test_an_underline_after_the_cursor_stays_under_its_characters_while_the_ghost_pushes_them(qtbot, mid_line):
+    editor, suggestions = mid_line
+    bar = suggestions.shown_text
+    line = KESH.split("\n")[LINE - 1]
+    column = line.index("edd")  # bar 3, after the ghost
+    before = line.index("GAB")  # bar 1, before it
+    editor.set_problems([Problem("warning", "a problem", LINE, column + 1), Problem("error", "one", LINE, before + 1)])
+    selected, laid = underlined_columns(editor)
+    assert selected == [before] and laid == [column + len(bar)]  # the layout's column of "edd", pushed right
+    qtbot.keyClick(editor, Qt.Key.Key_Escape)
+    selected, laid = underlined_columns(editor)
+    assert sorted(selected) == [before, column] and laid == []
+
+
+def test_an_underline_comes_back_to_its_place_when_the_ghost_goes_in(qtbot, mid_line):
+    editor, suggestions = mid_line
+    bar = suggestions.shown_text
+    line = KESH.split("\n")[LINE - 1]
+    column = line.index("edd")
+    editor.set_problems([Problem("warning", "a problem", LINE, column + 1)])
+    qtbot.keyClick(editor, Qt.Key.Key_Tab)
+    selected, laid = underlined_columns(editor)
+    assert selected == [column + len(bar)] and laid == []  # the problem's characters moved right in the text

@@ -10,13 +10,13 @@ from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeyEvent
-from PySide6.QtWidgets import QPlainTextEdit
 
 from composer.model.sampling import SamplingOptions
 from composer.model.state_cache import StateCache
 from composer.model.suggest import SUGGESTION_SAMPLING, Suggestions, ends_at_bar, prime_before_cursor, suggest_next_bar
 from composer.notation.preview import Insertion
 from composer.ui.cowriter.generation_job import load_model
+from composer.ui.editor.editor import AbcEditor
 from composer.ui.editor.ghost_text import GhostText
 from composer.ui.jobs import NewestOnly
 from composer.ui.settings import Settings
@@ -116,7 +116,7 @@ class SuggestionController(QObject):
     accepted = Signal(str)  # the text put in
     preview_changed = Signal(object)  # Insertion (the ghost text at the cursor's position) or None
 
-    def __init__(self, editor: QPlainTextEdit, model_path: Callable[[], Path | str], settings: Settings,
+    def __init__(self, editor: AbcEditor, model_path: Callable[[], Path | str], settings: Settings,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.editor = editor
@@ -124,6 +124,7 @@ class SuggestionController(QObject):
         self._model_path = model_path
         self.ghost = GhostText(editor)
         self.ghost.interrupted.connect(self.dismiss)
+        self.ghost.inline_gap.connect(editor.set_inline_gap)
         self.jobs = NewestOnly(self)
         self.jobs.on(SUGGEST, result=self._take, failed=self._failed)
         self.caches = StateCaches()

@@ -16,6 +16,7 @@ from PySide6.QtGui import (
     QTextCharFormat,
     QTextCursor,
     QTextFormat,
+    QTextLayout,
 )
 from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QToolTip, QWidget
 
@@ -49,6 +50,9 @@ class _LineNumbers(QWidget):
 
 #: The longest tunebook (in lines) the editor colours; longer ones show plain text.
 HIGHLIGHT_MAX_LINES = 20_000
+#: Marks the problem underlines the editor lays into a line's own formats while text not in the document is laid
+#: out inside that line (see AbcEditor.set_inline_gap).
+_MOVED_UNDERLINE = QTextFormat.Property.UserProperty + 1
 
 
 class AbcEditor(QPlainTextEdit):
@@ -68,6 +72,7 @@ class AbcEditor(QPlainTextEdit):
         self.problems: list[Problem] = []
         self._problem_selections: list[QTextEdit.ExtraSelection] | None = None
         self.playback_mark: tuple[int, int, int] | None = None  # line, column, length of the sounding note
+        self._gap: tuple[int, int, int] | None = None  # block number, column, length of inline ghost text
         self._line_numbers = _LineNumbers(self)
         self.blockCountChanged.connect(self._update_margin)
         self.updateRequest.connect(self._update_line_numbers)
@@ -184,7 +189,52 @@ class AbcEditor(QPlainTextEdit):
                 selections.append(mark)
         if self._problem_selections is None:
             self._problem_selections = self._underlines()
-        self.setExtraSelections(selections + self._problem_selections)
+        underlines = self._problem_selections
+        if self._gap is not None:
+            underlines = self._move_underlines_past_gap(underlines)
+        self.setExtraSelections(selections + underlines)
+
+    # -- text laid out in a line but not in the document (inline ghost text) ------------------------------
+    def set_inline_gap(self, block_number: int, column: int, length: int) -> None:
+        """`length` characters not in the document are laid out at `column` of line `block_number` (0-based), or
+        none (length 0). The editor draws its extra selections at document positions, so underlines after such
+        text would stand under the wrong characters: while it is there, they go into the line's own formats,
+        `length` further on."""
+        self._take_out_moved_underlines()
+        self._gap = (block_number, column, length) if length > 0 else None
+        self._refresh_selections()
+
+    def _move_underlines_past_gap(self, underlines: list[QTextEdit.ExtraSelection]) -> list[QTextEdit.ExtraSelection]:
+        """The underlines that stay extra selections; those after the gap go into its line's formats."""
+        number, column, length = self._gap
+        block = self.document().findBlockByNumber(number)
+        if not block.isValid():
+            return underlines
+        staying, moved = [], []
+        for selection in underlines:
+            start = selection.cursor.selectionStart() - block.position()
+            if column <= start < block.length():
+                moved_range = QTextLayout.FormatRange()
+                moved_range.start, moved_range.length = start + length, selection.cursor.selectionEnd() - \
+                    selection.cursor.selectionStart()
+                moved_range.format = QTextCharFormat(selection.format)
+                moved_range.format.setProperty(_MOVED_UNDERLINE, True)
+                moved.append(moved_range)
+            else:
+                staying.append(selection)
+        layout = block.layout()
+        layout.setFormats([r for r in layout.formats() if not r.format.hasProperty(_MOVED_UNDERLINE)] + moved)
+        self.document().markContentsDirty(block.position(), block.length())
+        return staying
+
+    def _take_out_moved_underlines(self) -> None:
+        if self._gap is None:
+            return
+        block = self.document().findBlockByNumber(self._gap[0])
+        if block.isValid():
+            layout = block.layout()
+            layout.setFormats([r for r in layout.formats() if not r.format.hasProperty(_MOVED_UNDERLINE)])
+            self.document().markContentsDirty(block.position(), block.length())
 
     def _underlines(self) -> list[QTextEdit.ExtraSelection]:
         """The problems' underlines, built once per set of problems (their cursors move with later edits)."""

@@ -23,6 +23,9 @@ class GhostText(QWidget):
     `interrupted` first, for its owner to dismiss it before the editor moves or edits by that layout."""
 
     interrupted = Signal()
+    #: Inline text was laid out (block number, column, length) or taken out again (length 0): for the editor's
+    #: underlines after it (AbcEditor.set_inline_gap).
+    inline_gap = Signal(int, int, int)
 
     def __init__(self, editor: QPlainTextEdit) -> None:
         super().__init__(editor.viewport())
@@ -79,10 +82,14 @@ class GhostText(QWidget):
         layout.setFormats([*_opened(layout.formats(), column, len(text)), grey])
         self._inline = block
         self.editor.document().markContentsDirty(block.position(), block.length())
+        self.inline_gap.emit(block.blockNumber(), column, len(text))
 
     def _take_out_inline(self) -> None:
         block, self._inline = self._inline, None
-        if block is None or not block.isValid():
+        if block is None:
+            return
+        self.inline_gap.emit(-1, 0, 0)  # the editor's moved underlines go out of the line's formats first
+        if not block.isValid():
             return
         layout = block.layout()
         column, length = layout.preeditAreaPosition(), len(layout.preeditAreaText())
