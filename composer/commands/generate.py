@@ -56,7 +56,9 @@ def numbered(tune_text: str, number: int) -> str:
 def report(results: list[Finished], model: OnnxModel) -> None:
     """One line per candidate on standard error: how it stopped."""
     for r in results:
-        print(f"candidate {r.candidate + 1}: {len(r.text)} characters, stopped at {r.reason}", file=sys.stderr)
+        print(f"candidate {r.candidate + 1}: {len(r.text)} characters, stopped at {r.reason}"
+              + ("" if r.form_kept else "; the form left no way on, so it went on with the music's rules alone"),
+              file=sys.stderr)
     print(f"model: {model.describe()}", file=sys.stderr)
 
 

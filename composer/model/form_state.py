@@ -9,7 +9,8 @@ form, as the music constraint vetoes overfull bars, and the model still chooses 
   and no other bar line of the part is more than `|`; a 1st ending may start one or two bars before the end;
 - a repeated part that follows a closed repeat starts with `|:` on a new line;
 - the tune may not end before the form is complete, and must end right after it;
-- the last bar ends on the key's tonic (with a pickup, the last bar may be shortened to match it).
+- the last bar ends on the key's tonic (with a pickup, the last bar may be shortened to match it), unless the
+  prime already wrote that bar so that it cannot.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import numpy as np
 
 from composer.abc.keys import ACCIDENTAL_VALUES, default_tuplet_time, parse_key
 from composer.abc.lengths import meter_numbers
-from composer.model.constraint import BAR_TOKENS, CLOSED, OPEN, AbcState, kinds
+from composer.model.constraint import BAR_TOKENS, CLOSED, IMPLICIT, OPEN, AbcState, kinds
 from composer.model.constraint.ticks import DURATION_PREFIX_TICKS, GRID_TICKS, Ticks, host_shortest, ticks, units
 from composer.model.form import Form, Part
 from composer.model.vocab import VOCAB
@@ -59,7 +60,8 @@ class FormState:
     """An `AbcState` plus the form's progress; `advance(ch)` is the next state or None (never changes in place)."""
 
     __slots__ = ("music", "form", "tonic", "part", "bars", "phase", "ending_at", "ending_len", "second",
-                 "pickup_ticks", "lead_in_ticks", "closed", "need_open", "done", "written_token", "_situation")
+                 "pickup_ticks", "lead_in_ticks", "begun", "closed", "need_open", "done", "written_token",
+                 "_situation")
 
     def __init__(self, music: AbcState) -> None:
         self.music = music
@@ -73,6 +75,7 @@ class FormState:
         self.second = 0
         self.pickup_ticks: Ticks | None = None  # the tune's short first bar, in ticks (see constraint/ticks.py)
         self.lead_in_ticks: Ticks | None = None  # what the last part's short closing bar lacked, in ticks
+        self.begun = False  # the part being written has a short first bar (a pickup or a lead-in) behind it
         self.closed: tuple[Part, ...] = ()
         self.need_open = False
         self.done = False
@@ -107,17 +110,33 @@ class FormState:
             new.tonic = tonic_of(prime)
             new.part = len(state.closed)
             new.done = new.part >= len(form.parts)
+            # A part begun as written (a pickup or lead-in bar, anything after the last bar line) stands without
+            # its `|:`.
+            begun = state.begun or new.music.kind != Kind.NONE or new.music.last != Last.BAR
             new.need_open = (not new.done and form.parts[new.part].repeated and not state.started_part
-                             and new.music.repeat_open != OPEN and bool(state.closed))
-            if (new.lead_in_ticks is not None and not new.done and not state.started_part and not new.music.bar_notes
-                    and new.music.kind == Kind.NONE and new.music.repeat_open != OPEN):
+                             and not begun and new.music.repeat_open != OPEN and bool(state.closed))
+            if (begun and not new.done and form.parts[new.part].repeated and not state.started_part
+                    and state.closed and new.music.repeat_open == CLOSED):
+                music = new.music = new.music._copy()
+                music.repeat_open = IMPLICIT  # its `:|` repeats back to the last one, as abc2midi plays it
+            music, lead_in = new.music, new.lead_in_ticks
+            written = music.used_ticks + music.committed_ticks if music.bar_notes else 0
+            if (music.kind == Kind.BAR and music.bar_notes and state.closed and not state.started_part
+                    and not state.begun and music._free()):
+                lead_in = new.lead_in_ticks = written  # a later part's pickup, written to its bar line, stands
+            fits = lead_in is not None and (written < lead_in if music.kind == Kind.NOTE else written <= lead_in)
+            if (fits and not new.done and not state.started_part and music.repeat_open != OPEN
+                    and (music.bar_notes or music.kind != Kind.BAR)):
                 # The last part closed on a short bar: this one opens with the notes it lacks (as real tunes
-                # do), a bar of exactly that length, so that abc2midi counts whole bars.
+                # do), a bar of exactly that length, so that abc2midi counts whole bars (the prime may have
+                # begun it, or written it up to its bar line).
                 music = new.music._copy()
                 music.bar_ticks = new.lead_in_ticks
                 new.music = music
             else:
                 new.lead_in_ticks = None
+            if new._final_bar() and not new.allowed_mask().any():
+                new.tonic, new._situation = None, None  # the last bar as written cannot end on the tonic
         return new
 
     @property
@@ -377,6 +396,7 @@ class FormState:
                 return
             if self.bars == 0 and self.phase == NO_ENDING and (self.lead_in_ticks is not None or free):
                 self.lead_in_ticks = None
+                self.begun = True
                 return  # a later part's pickup, or its lead-in: not one of its bars
             if self.phase == SECOND_ENDING:
                 self.second += 1
@@ -403,6 +423,7 @@ class FormState:
     def _part_closed(self, *, repeated: bool, opened: bool) -> None:
         self.closed = (*self.closed, Part(self.bars, repeated))
         self.lead_in_ticks = None
+        self.begun = False
         self.part += 1
         self.bars = 0
         self.phase = NO_ENDING
@@ -425,6 +446,7 @@ class FormState:
         new.second = self.second
         new.pickup_ticks = self.pickup_ticks
         new.lead_in_ticks = self.lead_in_ticks
+        new.begun = self.begun
         new.closed = self.closed
         new.need_open = self.need_open
         new.done = self.done

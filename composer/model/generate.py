@@ -75,11 +75,14 @@ class Sampled:
 
 @dataclass(frozen=True)
 class Finished:
-    """A candidate is complete: all of its generated text and why it stopped (end, bars, chars, cancelled)."""
+    """A candidate is complete: all of its generated text, why it stopped (end, bars, chars, cancelled), and
+    whether the request's form was kept to the end (False: at some point it left no way on, and the candidate
+    went on with the music's rules alone)."""
 
     candidate: int
     text: str
     reason: str
+    form_kept: bool = True
 
 
 Event = Started | Sampled | Finished
@@ -203,13 +206,17 @@ class Generator:
 
         sampler = Sampler(request.sampling, count)
         machines = [first] * count
+        keeps_form = constrained and request.form is not None
+
+        def finished(c: int, reason: str) -> Finished:
+            return Finished(c, "".join(texts[c]), reason, not keeps_form or isinstance(machines[c], FormState))
         start_bars = first.bars_done
         texts = [[] for _ in range(count)]
         active = list(range(count))
         while active:
             if cancel is not None and cancel.is_set():
                 for c in active:
-                    yield Finished(c, "".join(texts[c]), "cancelled")
+                    yield finished(c, "cancelled")
                 return
             probabilities = sampler.probabilities(logits)
             chosen = []
@@ -244,7 +251,7 @@ class Generator:
                     if closing or last_chance or not constrained:
                         reason = "chars"
                 if reason:
-                    yield Finished(c, "".join(texts[c]), reason)
+                    yield finished(c, reason)
                 else:
                     still.append(row)
                     chosen.append(token)

@@ -264,3 +264,14 @@ def test_continue_with_a_form_writes_the_parts_after_the_written_one(tmp_path, c
     (tune,) = read_tunebook(out).tunes
     assert written_form(tune.text()).parts == (Part(8, True), Part(8, True))
     assert "part B next" in capsys.readouterr().err
+
+
+def test_the_report_says_which_candidates_did_not_keep_the_form(tiny_onnx_model, capsys):
+    from composer.commands.generate import report
+    from composer.model.generate import Finished
+    from composer.model.onnx_model import OnnxModel
+
+    report([Finished(0, "GABc|", "end"), Finished(1, "GABc|", "end", form_kept=False)], OnnxModel(tiny_onnx_model))
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0] == "candidate 1: 5 characters, stopped at end"
+    assert lines[1].startswith("candidate 2: 5 characters, stopped at end; the form left no way on")

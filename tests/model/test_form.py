@@ -152,6 +152,29 @@ def test_a_pickup_shortens_the_last_bar_to_match():
     assert tune.feed("DFAF d2|]") is None
 
 
+def test_a_part_the_prime_began_without_its_repeat_sign_goes_on_as_written():
+    full = HEADER + "|:" + BAR * 7 + FINAL[:-1] + ":|\n"
+    assert machine(full + "P:B\n", parse_form("AABB")).need_open  # nothing written yet: B opens with |:
+    for begun in ("e", "e|", "e|BdA", '"G"', "(3B", "B/"):
+        state = machine(full + "P:B\n" + begun, parse_form("AABB"))  # before: no way on, only `|:` was allowed
+        assert not state.need_open and state.part == 1 and state.bars == 0, begun
+    short = HEADER + "|:" + BAR * 7 + "DFAF d3:|\n"  # a short last bar: B begins with the eighth it lacks
+    for begun in ("e", "e|", "e/f/", '"G"'):
+        state = machine(short + "P:B\n" + begun, parse_form("AABB"))  # before: `e|` could only end the tune
+        assert state.part == 1 and state.bars == 0 and state.music.bar_ticks == state.lead_in_ticks, begun
+    for written in (short, full):
+        b_part = machine(written + "P:B\ne|", parse_form("AABB")).feed(BAR * 7 + FINAL[:-1] + ":|\n")
+        assert b_part is not None and b_part.done  # the lead-in bar is no bar of the part; `:|` repeats B
+
+
+def test_a_last_bar_written_off_the_tonic_still_closes_the_form():
+    written = HEADER + "|:" + BAR * 7 + "DFAF e2f "  # an eighth left: the tonic may not start off the beat
+    state = machine(written, parse_form("AA"))
+    assert state.tonic is None and state.feed("g:|\n").done
+    assert state.feed("g|") is None  # the part still closes with its repeat
+    assert machine(HEADER + "|:" + BAR * 7 + "DFAF", parse_form("AA")).tonic is not None  # room for the tonic
+
+
 def test_generation_keeps_the_form_with_a_real_model(tiny_onnx_model, judge):
     generator = Generator(OnnxModel(tiny_onnx_model))
     request = new_tune_request(meter="6/8", key="G", form="AABB", count=3, sampling=SamplingOptions(seed=5),
@@ -161,6 +184,18 @@ def test_generation_keeps_the_form_with_a_real_model(tiny_onnx_model, judge):
         assert result.reason == "end", tune
         assert judge(tune) == [], tune
         assert written_form(tune).parts == (Part(8, True), Part(8, True)), tune
+
+
+def test_a_candidate_says_when_the_form_left_no_way_on(tiny_onnx_model):
+    generator = Generator(OnnxModel(tiny_onnx_model))
+    half_closed = HEADER + "|:" + BAR * 3 + FINAL[:-1] + ":"  # a `:|` begun at bar 4 of an 8-bar part
+    assert not FormState.for_prime(half_closed, parse_form("AABB")).allowed_mask().any()
+    stuck = Request(half_closed, 2, SamplingOptions(seed=1), max_chars=400, form=parse_form("AABB"))
+    assert [r.form_kept for r in generator.generate(stuck)] == [False, False]
+    kept = Request(HEADER + "|:" + BAR * 3, 2, SamplingOptions(seed=1), max_chars=400, form=parse_form("AABB"))
+    assert [r.form_kept for r in generator.generate(kept)] == [True, True]
+    free = Request(half_closed, 1, SamplingOptions(seed=1), max_chars=400)  # no form asked for: none to keep
+    assert [r.form_kept for r in generator.generate(free)] == [True]
 
 
 def test_a_continuation_of_a_written_a_part_writes_a_b_part_with_the_default_model(judge):

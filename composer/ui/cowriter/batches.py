@@ -34,6 +34,7 @@ class Candidate:
     stream: int
     text: str = ""
     reason: str | None = None
+    form_kept: bool = True  # False: its form left no way on, and it went on with the music's rules alone
     preview: Preview | None = None
     engraved_length: int = -1  # length of the text last sent for engraving
     engraved_at: float = 0.0
@@ -154,7 +155,7 @@ class BatchRunner(QObject):
             elif isinstance(event, Finished):
                 slot = self.slots[event.candidate]
                 candidate = batch.candidates[slot]
-                candidate.text, candidate.reason = event.text, event.reason
+                candidate.text, candidate.reason, candidate.form_kept = event.text, event.reason, event.form_kept
                 touched.add(slot)
                 self.candidate_finished.emit(batch.number, slot)
             elif isinstance(event, Started):

@@ -145,7 +145,11 @@ class CandidateCard(QFrame):
         if candidate.reason is None:
             self.set_state(f"sampling… {bars} bars")
         else:
-            self.set_state(f"{bars} bars · {REASON_LABELS.get(candidate.reason, candidate.reason)}")
+            self.set_state(f"{bars} bars · {REASON_LABELS.get(candidate.reason, candidate.reason)}"
+                           + ("" if candidate.form_kept else " · form not kept"))
+            self.state_label.setToolTip("" if candidate.form_kept else
+                                        "The form left no way on from a place in this candidate, so it went on "
+                                        "with the music's rules alone.")
         self.set_finished(candidate.finished and candidate.reason != "failed")
         self.regenerate_button.setEnabled(candidate.finished and can_sample_again)
 
