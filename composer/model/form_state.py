@@ -9,8 +9,7 @@ form, as the music constraint vetoes overfull bars, and the model still chooses 
   and no other bar line of the part is more than `|`; a 1st ending may start one or two bars before the end;
 - a repeated part that follows a closed repeat starts with `|:` on a new line;
 - the tune may not end before the form is complete, and must end right after it;
-- the last bar ends on the key's tonic (with a pickup, the last bar may be shortened to match it), unless the
-  prime already wrote that bar so that it cannot.
+- the last bar ends on the key's tonic (a pickup may shorten it to match), unless the prime wrote it so it cannot.
 """
 
 from __future__ import annotations
@@ -101,8 +100,7 @@ class FormState:
         with strict=True; the suggestion cache keeps lenient readings and asks for this at a bar's end)."""
         state = self
         new = state._copy()
-        new.music = state.music.constrained()
-        new._situation = None  # the lenient reading's situation, if it was asked for, is not this one's
+        new.music, new._situation = state.music.constrained(), None  # the lenient reading's situation is not this
         if new.music.kind == Kind.BAR:  # the prime ends on a bar line: as written, it stands whatever the form
             new.written_token = new.music.text
         if form is not None:
@@ -110,34 +108,34 @@ class FormState:
             new.tonic = tonic_of(prime)
             new.part = len(state.closed)
             new.done = new.part >= len(form.parts)
-            # A part begun as written (a pickup or lead-in bar, anything after the last bar line) stands without
-            # its `|:`.
-            begun = state.begun or new.music.kind != Kind.NONE or new.music.last != Last.BAR
-            new.need_open = (not new.done and form.parts[new.part].repeated and not state.started_part
-                             and not begun and new.music.repeat_open != OPEN and bool(state.closed))
-            if (begun and not new.done and form.parts[new.part].repeated and not state.started_part
-                    and state.closed and new.music.repeat_open == CLOSED):
-                music = new.music = new.music._copy()
-                music.repeat_open = IMPLICIT  # its `:|` repeats back to the last one, as abc2midi plays it
-            music, lead_in = new.music, new.lead_in_ticks
-            written = music.used_ticks + music.committed_ticks if music.bar_notes else 0
-            if (music.kind == Kind.BAR and music.bar_notes and state.closed and not state.started_part
-                    and not state.begun and music._free()):
-                lead_in = new.lead_in_ticks = written  # a later part's pickup, written to its bar line, stands
-            fits = lead_in is not None and (written < lead_in if music.kind == Kind.NOTE else written <= lead_in)
-            if (fits and not new.done and not state.started_part and music.repeat_open != OPEN
-                    and (music.bar_notes or music.kind != Kind.BAR)):
-                # The last part closed on a short bar: this one opens with the notes it lacks (as real tunes
-                # do), a bar of exactly that length, so that abc2midi counts whole bars (the prime may have
-                # begun it, or written it up to its bar line).
-                music = new.music._copy()
-                music.bar_ticks = new.lead_in_ticks
-                new.music = music
+            if not new.done and state.closed and not state.started_part:
+                new._open_part_as_written(state.begun)
             else:
-                new.lead_in_ticks = None
+                new.need_open, new.lead_in_ticks = False, None
             if new._final_bar() and not new.allowed_mask().any():
                 new.tonic, new._situation = None, None  # the last bar as written cannot end on the tonic
         return new
+
+    def _open_part_as_written(self, begun: bool) -> None:
+        """The prime stops in a later part before its first full bar (`begun`: a short bar of it is behind). Not
+        begun, a repeated part opens with `|:`; begun without it, it goes on and its `:|` repeats back to the last
+        one, as abc2midi plays it. Its short first bar (the notes the last part's short closing bar lacked, or a
+        pickup written up to its bar line) is a bar of exactly that length, so that abc2midi counts whole bars."""
+        music = self.music = self.music._copy()
+        repeated = self.form.parts[self.part].repeated
+        written_here = begun or music.kind != Kind.NONE or music.last != Last.BAR
+        self.need_open = repeated and not written_here and music.repeat_open != OPEN
+        if repeated and written_here and music.repeat_open == CLOSED:
+            music.repeat_open = IMPLICIT
+        written = music.used_ticks + music.committed_ticks if music.bar_notes else 0
+        if music.kind == Kind.BAR and music.bar_notes and not begun and music._free():
+            self.lead_in_ticks = written
+        lead_in = self.lead_in_ticks
+        fits = lead_in is not None and (written < lead_in if music.kind == Kind.NOTE else written <= lead_in)
+        if fits and music.repeat_open != OPEN and (music.bar_notes or music.kind != Kind.BAR):
+            music.bar_ticks = lead_in
+        else:
+            self.lead_in_ticks = None
 
     @property
     def pickup(self) -> Fraction | None:
