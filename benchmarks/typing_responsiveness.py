@@ -105,15 +105,23 @@ def child(book: Path, other: Path) -> dict:
     marks: dict[str, float] = {}
     lane_done = {"check": 0}
 
+    staged = hasattr(window, "checking")  # the window shows the tune at the cursor's problems first, then the rest
+
     def on_lane(lane: str, _result) -> None:
         if lane == "check":
             lane_done["check"] += 1
+            if not staged:
+                marks.setdefault("checked", time.perf_counter())
+
+    def on_found(found) -> None:  # a staged check may answer in more than one job of its lane
+        if not found.complete:
+            marks.setdefault("cursor", time.perf_counter())
+        elif "cursor" in marks:  # (the complete, empty showing of a new document's reset comes first)
             marks.setdefault("checked", time.perf_counter())
 
     window.jobs.finished.connect(on_lane)
-    if hasattr(window, "checking"):  # the window shows the tune at the cursor's problems first
-        window.checking.found.connect(
-            lambda found: None if found.complete else marks.setdefault("cursor", time.perf_counter()))
+    if staged:
+        window.checking.found.connect(on_found)
 
     gaps: list[float] = []
     clock = QElapsedTimer()
