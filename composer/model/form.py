@@ -66,6 +66,23 @@ class Form:
         return f"{self.letters}, {bars} bars"
 
 
+@dataclass(frozen=True)
+class WrittenForm:
+    """What a prime's text shows of its form: the parts closed, and the progress of the part being written (its
+    full bars, whether its repeat is open, whether it is in its endings, and whether its 1st ending is closed)."""
+
+    parts: tuple[Part, ...]
+    bars: int
+    repeat_open: bool
+    in_ending: bool
+    ending_closed: bool = False
+
+    @property
+    def started(self) -> bool:
+        """True when the part in progress has at least one full bar."""
+        return self.bars > 0 or self.in_ending
+
+
 def part_name(index: int) -> str:
     """`A`, `B`, `C`... for part 0, 1, 2..."""
     return chr(ord("A") + index) if index < 26 else f"#{index + 1}"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from composer.model.form import AUTO, Form, FormError, Part, default_form, part_name
-from composer.model.form_state import FormState, WrittenForm
+from composer.model.form import AUTO, Form, FormError, Part, WrittenForm, default_form, part_name
+from composer.model.form_state import FormState
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,9 @@ class FormPlan:
         if index >= len(self.form.parts):
             return f"{head}, complete"
         where = f"part {part_name(index)}"
-        if self.written.started:
+        if self.written.ending_closed:
+            where += ", 2nd ending"
+        elif self.written.started:
             where += f", bar {self.written.bars + 1}"
         return f"{head}, {where} next"
 
@@ -83,6 +85,9 @@ def _fit(form: Form, written: WrittenForm) -> Form:
     parts = list(done) + list(form.parts[len(done):])
     current = parts[len(done)]
     bars = current.bars
+    if written.ending_closed:  # its length and its repeat are written: only the 2nd ending is to come
+        parts[len(done)] = Part(written.bars, True)
+        return Form(tuple(parts))
     if written.bars >= bars:
         bars = _round_up(written.bars + 1)
     repeated = current.repeated and (written.repeat_open or not written.started)

@@ -24,7 +24,7 @@ from composer.abc.keys import ACCIDENTAL_VALUES, default_tuplet_time, parse_key
 from composer.abc.lengths import meter_numbers
 from composer.model.constraint import BAR_TOKENS, CLOSED, IMPLICIT, OPEN, AbcState, kinds
 from composer.model.constraint.ticks import DURATION_PREFIX_TICKS, GRID_TICKS, Ticks, host_shortest, ticks, units
-from composer.model.form import Form, Part
+from composer.model.form import Form, Part, WrittenForm
 from composer.model.vocab import VOCAB
 
 #: Bars a 1st ending may span (counted back from the end of its part).
@@ -38,21 +38,6 @@ Last = kinds.fast_lookup(kinds.Last)
 NoteFor = kinds.fast_lookup(kinds.NoteFor)
 
 _MASK_CACHE: dict[tuple, np.ndarray] = {}
-
-
-@dataclass(frozen=True)
-class WrittenForm:
-    """What a prime's text shows of its form: the parts closed, and the progress of the part being written."""
-
-    parts: tuple[Part, ...]
-    bars: int
-    repeat_open: bool
-    in_ending: bool
-
-    @property
-    def started(self) -> bool:
-        """True when the part in progress has at least one full bar."""
-        return self.bars > 0 or self.in_ending
 
 
 class FormState:
@@ -148,12 +133,13 @@ class FormState:
         return self.bars > 0 or self.phase != NO_ENDING
 
     def written(self) -> WrittenForm:
-        """The form as written so far (a bar line at the very end counted as closed)."""
-        if self.music.kind == Kind.BAR and self.music.text in BAR_TOKENS:
-            closed = self.advance("\n")
+        """The form as written so far (a bar line at the very end counted as closed; a `:` as a `:|` begun)."""
+        if self.music.kind == Kind.BAR:
+            closed = self.feed(("" if self.music.text in BAR_TOKENS else "|") + "\n")
             if closed is not None:
                 return closed.written()
-        return WrittenForm(self.closed, self.bars, self.music.repeat_open != CLOSED, self.phase != NO_ENDING)
+        return WrittenForm(self.closed, self.bars, self.music.repeat_open != CLOSED, self.phase != NO_ENDING,
+                           self.phase in (AWAIT_SECOND, SECOND_ENDING))
 
     @property
     def ended(self) -> bool:

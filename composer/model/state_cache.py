@@ -20,9 +20,9 @@ from functools import lru_cache
 import numpy as np
 
 from composer.model.constraint import AbcState, Kind
-from composer.model.form import Form, default_form
+from composer.model.form import Form, WrittenForm, default_form
 from composer.model.form_plan import _auto_form
-from composer.model.form_state import FormState, WrittenForm
+from composer.model.form_state import FormState
 from composer.model.onnx_model import LstmState, OnnxModel
 from composer.model.vocab import VOCAB, encode, to_vocab
 

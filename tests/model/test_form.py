@@ -167,6 +167,17 @@ def test_a_part_the_prime_began_without_its_repeat_sign_goes_on_as_written():
         assert b_part is not None and b_part.done  # the lead-in bar is no bar of the part; `:|` repeats B
 
 
+def test_after_a_closed_first_ending_the_part_keeps_its_length_and_its_repeat():
+    first_ending = HEADER + "|:" + BAR * 7 + "[1" + FINAL[:-1]
+    for tail in (":", ":|", ":|\n", ":|[2"):  # before: "Auto: ABB, 12+8 bars, part A, bar 9 next"
+        plan = plan_form("auto", first_ending + tail, rhythm="reel", meter="4/4")
+        assert plan.describe() == "Auto: AABB, 8 bars, part A, 2nd ending next", tail
+    plan = plan_form("auto", first_ending + ":|", rhythm="reel", meter="4/4")
+    state = machine(first_ending + ":|", plan.form)
+    done = state.feed("[2" + FINAL[:-1] + "||\n|:" + BAR * 7 + FINAL[:-1] + ":|\n")
+    assert done is not None and done.done
+
+
 def test_a_last_bar_written_off_the_tonic_still_closes_the_form():
     written = HEADER + "|:" + BAR * 7 + "DFAF e2f "  # an eighth left: the tonic may not start off the beat
     state = machine(written, parse_form("AA"))
