@@ -80,11 +80,13 @@ class Answer:
     value: Any
 
 
+#: The executor of each lane that does not run on the slow one.
+_EXECUTORS: dict[str, Executor] = {**dict.fromkeys(INTERACTIVE_LANES, INTERACTIVE), "generate": GENERATE}
+
+
 def executor_for(lane: str) -> Executor:
     """The executor a lane's work runs on."""
-    if lane == "generate":
-        return GENERATE
-    return INTERACTIVE if lane in INTERACTIVE_LANES else SLOW
+    return _EXECUTORS.get(lane, SLOW)
 
 
 class Job(QObject):

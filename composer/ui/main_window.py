@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from composer.abc.tunebook import Tune, Tunebook, read_string
 from composer.ui.document import Document
-from composer.ui.editor.checking import MAX_SHOWN_PROBLEMS, BookChecking, FoundProblems  # noqa: F401 - tests
+from composer.ui.editor.checking import BookChecking, FoundProblems
 from composer.ui.editor.editor import AbcEditor, Problem
 from composer.ui.editor.transpose import transpose
 from composer.ui.finetune.tab import FinetuneTab

@@ -76,7 +76,7 @@ def test_a_very_long_tunebook_opens_plain_with_every_tune_listed(qtbot, window, 
 
 
 def test_thousands_of_problems_are_counted_and_the_first_thousand_shown(qtbot, window, settle):
-    from composer.ui.main_window import MAX_SHOWN_PROBLEMS
+    from composer.ui.editor.checking import MAX_SHOWN_PROBLEMS
 
     count = MAX_SHOWN_PROBLEMS + 200
     text = "\n".join(f"X:{n}\nT:t\nM:4/4\nL:1/8\nK:C\nCDEF GABc|CDEF GABc d|C8|\n" for n in range(1, count + 1))

@@ -13,6 +13,7 @@ from PySide6.QtGui import (
     QPainter,
     QPaintEvent,
     QResizeEvent,
+    QTextBlock,
     QTextCharFormat,
     QTextCursor,
     QTextFormat,
@@ -222,18 +223,18 @@ class AbcEditor(QPlainTextEdit):
                 moved.append(moved_range)
             else:
                 staying.append(selection)
-        layout = block.layout()
-        layout.setFormats([r for r in layout.formats() if not r.format.hasProperty(_MOVED_UNDERLINE)] + moved)
-        self.document().markContentsDirty(block.position(), block.length())
+        self._lay_moved_underlines(block, moved)
         return staying
 
     def _take_out_moved_underlines(self) -> None:
-        if self._gap is None:
-            return
-        block = self.document().findBlockByNumber(self._gap[0])
+        if self._gap is not None:
+            self._lay_moved_underlines(self.document().findBlockByNumber(self._gap[0]), [])
+
+    def _lay_moved_underlines(self, block: QTextBlock, moved: list[QTextLayout.FormatRange]) -> None:
+        """Put `moved` in place of the underlines moved into `block`'s formats before."""
         if block.isValid():
             layout = block.layout()
-            layout.setFormats([r for r in layout.formats() if not r.format.hasProperty(_MOVED_UNDERLINE)])
+            layout.setFormats([r for r in layout.formats() if not r.format.hasProperty(_MOVED_UNDERLINE)] + moved)
             self.document().markContentsDirty(block.position(), block.length())
 
     def _underlines(self) -> list[QTextEdit.ExtraSelection]:

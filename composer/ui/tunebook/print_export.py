@@ -118,7 +118,7 @@ class PrintExport(QObject):
         self.printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         self.jobs = NewestOnly(self)
         self.jobs.on("print", self._printed, functools.partial(self._on_failed, "Print"))
-        self.jobs.on("export", self._exported, functools.partial(self._on_failed, "Export"))
+        self.jobs.on("export", self._exported, self._export_failed)
         self.jobs.on("import", self._imported, functools.partial(self._on_failed, "Import"))
         self._print_target: QPrinter | None = None
         self.message_box: QMessageBox | None = None
@@ -277,10 +277,12 @@ class PrintExport(QObject):
                                "\n".join(str(error) for error in outcome.failed))
         self.exported.emit([str(p) for p in outcome.written])
 
+    def _export_failed(self, error: Exception) -> None:
+        self.cancel_export_action.setEnabled(False)
+        self._on_failed("Export", error)
+
     def _on_failed(self, what: str, error: Exception) -> None:
         """Say that `what` ("Print", "Export", "Import") failed, and why."""
-        if what == "Export":
-            self.cancel_export_action.setEnabled(False)
         self.status_message.emit(f"{what} failed", 5000)
         self._show_message(QMessageBox.Icon.Warning, f"{what} failed", str(error))
         self.failed.emit(what, str(error))
