@@ -2,7 +2,8 @@
 
 - `Job` runs one function (or generator) on an executor. Its signals are `started`, `progress` (each value a
   generator yields), `result` (an `Answer`, which names the request it answers), `failed` and `finished`.
-  `cancel()` asks a generator to stop between two yields.
+  `cancel()` asks a generator to stop between two yields, and sets the event a function given `cancel_keyword`
+  gets, for work that stops sooner (a sampling loop, a child process).
 - `NewestOnly` keeps one lane per kind of work where only the newest request is answered (engraving, checking,
   previews): a request made while its lane is busy waits, replacing any older waiting request.
 - Interactive work (engrave, check, parse, preview) and slow work (export, model load, torch) run on separate
@@ -93,7 +94,8 @@ class Job(QObject):
     """`function(*arguments)` on `executor`, reported through this object's signals in the UI thread.
 
     A generator function's yielded values arrive as `progress`; its return value (or a plain function's) as
-    `result`, wrapped in an `Answer`. `finished` always comes last, after `result` or `failed`.
+    `result`, wrapped in an `Answer`. `finished` always comes last, after `result` or `failed`. With
+    `cancel_keyword`, the function also gets the job's cancel event under that name.
     """
 
     started = Signal(int)  # request
@@ -103,7 +105,8 @@ class Job(QObject):
     finished = Signal(int)  # request
 
     def __init__(self, function: Callable[..., Any], *arguments: Any, lane: str = "job", request: int = 0,
-                 executor: Executor | None = None, parent: QObject | None = None) -> None:
+                 executor: Executor | None = None, cancel_keyword: str | None = None,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         prepare_courier()
         self.function = function
@@ -113,6 +116,7 @@ class Job(QObject):
         self.executor = executor or executor_for(lane)
         self.future: Future | None = None
         self._cancel = threading.Event()
+        self.keywords = {cancel_keyword: self._cancel} if cancel_keyword else {}
 
     def start(self) -> Job:
         """Submit the work; returns self."""
@@ -120,7 +124,8 @@ class Job(QObject):
         return self
 
     def cancel(self) -> None:
-        """Ask a generator to stop at its next yield (a plain function runs to its end)."""
+        """Ask a generator to stop at its next yield, and set the cancel event the function was given (a plain
+        function without one runs to its end)."""
         self._cancel.set()
 
     @property
@@ -141,7 +146,7 @@ class Job(QObject):
         call_in_ui_thread(self, self.started.emit, self.request)
         try:
             with quick_gil_switching():
-                value = self.function(*self.arguments)
+                value = self.function(*self.arguments, **self.keywords)
                 if inspect.isgenerator(value):
                     value = self._drain(value)
         except Exception as exc:  # handed to the UI thread as a value, never raised in the worker

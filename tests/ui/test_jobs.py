@@ -99,6 +99,25 @@ def test_a_cancelled_generator_job_stops_between_yields(qtbot):
     assert len(yielded) <= 1
 
 
+def test_cancel_reaches_a_plain_function_through_its_cancel_keyword(qtbot):
+    from composer.ui.jobs import Job
+
+    started = threading.Event()
+
+    def waits(label: str, *, stop: threading.Event) -> str:
+        started.set()
+        return label if stop.wait(30) else "not cancelled"
+
+    job = Job(waits, "stopped", lane="waits", cancel_keyword="stop")
+    answers = []
+    job.result.connect(lambda answer: answers.append(answer.value))
+    with qtbot.waitSignal(job.finished, timeout=30_000):
+        job.start()
+        assert started.wait(30)
+        job.cancel()
+    assert answers == ["stopped"]
+
+
 def test_newest_only_answers_say_which_request_they_answer(qtbot, jobs):
     answers = []
     jobs.answered.connect(answers.append)

@@ -75,7 +75,7 @@ class GenerationJob(Job):
 
     def __init__(self, model_path: str | os.PathLike, generation: Request, request: int = 0,
                  parent: QObject | None = None) -> None:
-        super().__init__(generate_in_batches, lane="generate", request=request, parent=parent)
+        super().__init__(generate_in_batches, Path(model_path), generation, lane="generate", request=request,
+                         cancel_keyword="cancel", parent=parent)  # cancel() reaches the sampling loop
         self.model_path = Path(model_path)
         self.generation = generation
-        self.arguments = (self.model_path, generation, self._cancel)  # cancel() reaches the sampling loop

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import functools
 import os
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,11 +67,10 @@ class Sounding:
 
 @dataclass
 class _WavExport:
-    """A WAV export running: its job, the file it writes and the event that cancels it."""
+    """A WAV export running: its job and the file it writes."""
 
     job: Job
     path: str
-    cancelled: threading.Event
 
 
 class Playback(QObject):
@@ -382,11 +380,10 @@ class Playback(QObject):
         number = self._export_requests
         options = ExportOptions(suffix=".wav", line=tune.line, soundfont=soundfont,
                                 program=self.transport.player.program, speed=factor if factor > 0 else 1.0)
-        cancelled = threading.Event()
-        render = functools.partial(run_with_time_limit, export_text, limit=self.export_time_limit,
-                                   cancelled=cancelled)
-        job = Job(render, self.document.text, os.fspath(path), options, lane=WAV_EXPORT, request=number, parent=self)
-        self._exports[number] = _WavExport(job, os.fspath(path), cancelled)
+        render = functools.partial(run_with_time_limit, export_text, limit=self.export_time_limit)
+        job = Job(render, self.document.text, os.fspath(path), options, lane=WAV_EXPORT, request=number,
+                  cancel_keyword="cancelled", parent=self)
+        self._exports[number] = _WavExport(job, os.fspath(path))
         job.result.connect(self._wav_written)
         job.failed.connect(functools.partial(self._wav_not_written, number))
         job.finished.connect(job.deleteLater)
@@ -421,7 +418,7 @@ class Playback(QObject):
     def cancel_wav_exports(self) -> None:
         """Stop the WAV exports that are running (their child processes end; no file is left half written)."""
         for export in self._exports.values():
-            export.cancelled.set()
+            export.job.cancel()
 
     def _export_failed(self, path: str, error: Exception) -> None:
         if isinstance(error, ExportCancelled):
